@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One command: set up .venv/ and run every test (notebooks through nbdev-test, then pytest).
+# Exits non-zero on any failure and prints the counts.
+set -uo pipefail
+cd "$(dirname "$0")"
+source tools/env.sh || exit 1
+set +e
+echo "== nbdev-test (notebooks) =="
+nb_log=$(mktemp)
+nbdev-test --n-workers 2 --do-print 2>&1 | tee "$nb_log"
+nb_rc=${PIPESTATUS[0]}
+nb_started=$(grep -c "^Starting " "$nb_log" || true)
+nb_done=$(grep -c "Completed " "$nb_log" || true)
+echo "notebooks: $nb_done passed, $((nb_started - nb_done)) failed"
+echo "== pytest =="
+python -m pytest -q -p no:cacheprovider "$@"
+py_rc=$?
+rm -f "$nb_log"
+if [ $nb_rc -ne 0 ] || [ $py_rc -ne 0 ]; then
+  echo "FAILED (nbdev-test exit $nb_rc, pytest exit $py_rc)"
+  exit 1
+fi
+echo "all tests passed"

@@ -1,0 +1,28 @@
+"""The literate source and the package agree; the repository is laid out as nbdev 3 expects."""
+import shutil, subprocess, sys, filecmp
+from pathlib import Path
+from conftest import ROOT
+
+def test_no_settings_ini_and_nbdev_config():
+    assert not (ROOT / "settings.ini").exists()
+    text = (ROOT / "pyproject.toml").read_text()
+    assert "[tool.nbdev]" in text and 'allowed_cell_metadata_keys = ["tags"]' in text and 'tst_flags = "slow gpu"' in text
+    assert (ROOT / "nbs" / "_quarto.yml").exists() and (ROOT / "nbs" / "index.ipynb").exists()
+
+def test_nbdev_export_leaves_no_diff(tmp_path):
+    "Exporting the notebooks into a copy of the repository gives the committed package, byte for byte."
+    for name in ["nbs", "dis_csp", "pyproject.toml"]:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    shutil.rmtree(tmp_path / "dis_csp" / "__pycache__", ignore_errors=True)
+    exe = Path(sys.executable).parent / "nbdev-export"
+    subprocess.run([str(exe)], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    cmp = filecmp.dircmp(ROOT / "dis_csp", tmp_path / "dis_csp", ignore=["__pycache__"])
+    assert not cmp.diff_files and not cmp.left_only and not cmp.right_only, (cmp.diff_files, cmp.left_only, cmp.right_only)
+
+def test_nbdev_clean_leaves_no_diff(tmp_path):
+    shutil.copytree(ROOT / "nbs", tmp_path / "nbs"); shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    exe = Path(sys.executable).parent / "nbdev-clean"
+    subprocess.run([str(exe)], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    for nb in (ROOT / "nbs").rglob("*.ipynb"):
+        assert nb.read_text() == (tmp_path / nb.relative_to(ROOT)).read_text(), nb
