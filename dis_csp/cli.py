@@ -9,7 +9,7 @@ import dis_csp
 from .core import DisCspError
 
 # %% auto #0
-__all__ = ['cmd_summary', 'build_parser', 'main']
+__all__ = ['cmd_summary', 'cmd_featurize', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
@@ -18,6 +18,32 @@ def cmd_summary(args):
     print(json.dumps(summarize_source(args.source), indent=2))
 
 # %% ../nbs/90_cli.ipynb #c006
+def cmd_featurize(args):
+    "Featurize a CIF source into a dataset folder and print the table of counts per reason."
+    from dis_csp.dataset import build_dataset, format_summary
+    kwargs = {k: getattr(args, k) for k in ("symprec", "occupancy_tolerance", "max_sites", "max_multiplicity",
+                                            "max_disordered_sites", "max_species_per_site")}
+    summary = build_dataset(args.input, args.out, processes=args.processes, resume=not args.no_resume,
+                            progress=not args.quiet, **kwargs)
+    print(format_summary(summary))
+    print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, summary.json")
+
+def _add_featurize(sub):
+    f = sub.add_parser("featurize", help="featurize CIFs into a dataset (tensors, records, rejected.csv)")
+    f.add_argument("input", help="a .jsonl.gz collection, a folder of .cif files or a .cif")
+    f.add_argument("--out", required=True, help="dataset folder to write (resumed if it holds an unfinished build)")
+    f.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
+    f.add_argument("--symprec", type=float, default=0.01, help="spglib distance tolerance in Å (default 0.01)")
+    f.add_argument("--occupancy-tolerance", type=float, default=1.05, help="largest total occupancy scaled to 1 (default 1.05)")
+    f.add_argument("--max-sites", type=int, default=9, help="paper filter: Wyckoff sites per crystal (default 9)")
+    f.add_argument("--max-multiplicity", type=int, default=50, help="paper filter (default 50)")
+    f.add_argument("--max-disordered-sites", type=int, default=6, help="paper filter (default 6)")
+    f.add_argument("--max-species-per-site", type=int, default=6, help="paper filter (default 6)")
+    f.add_argument("--no-resume", action="store_true", help="start again even if OUT holds an unfinished build")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.set_defaults(func=cmd_featurize)
+
+# %% ../nbs/90_cli.ipynb #c007
 def build_parser() -> argparse.ArgumentParser:
     "The `dis-csp` argument parser with every subcommand."
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
@@ -28,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
                    "(default: the embedded open collection)")
     s.set_defaults(func=cmd_summary)
+    _add_featurize(sub)
     return p
 
-# %% ../nbs/90_cli.ipynb #c007
+# %% ../nbs/90_cli.ipynb #c008
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
     parser = build_parser()
