@@ -13,7 +13,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from .core import DisCspError
 from .data import looks_like_cif, decode_cif_bytes
-from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS
+from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS, wyckoff_letter, normalizer_translations
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
@@ -165,14 +165,44 @@ def _canonical_representative(wp, points, tol=1e-3):
 
 def _symmetry_dataset(matrix, positions, types, symprec, angle_tolerance):
     cell = (matrix, positions, types)
-    ds = spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance)
+    try: ds = spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance)
+    except spglib.error.SpglibError: return None
     if ds is None: return None
     hall = standard_hall_number(ds.number)
     if ds.hall_number != hall:
         ds = spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance, hall_number=hall)
     return ds
 
-# %% ../nbs/04_featurize.ipynb #c016
+# %% ../nbs/04_featurize.ipynb #c017
+def _site_key(s):
+    return (WYCKOFF_LETTERS.index(s.letter), tuple(gemmi.Element(e).atomic_number for e in s.occupancy),
+            tuple(-round(v, 6) for v in s.occupancy.values()), tuple(round(v, 6) for v in s.xyz))
+
+def _describe(sg, orbit_list, shift, vacancy_tolerance, source):
+    sites = []
+    for letter, points, mix in orbit_list:
+        pts = np.mod(points + shift, 1.0)
+        if np.any(shift): letter = wyckoff_letter(sg, pts)
+        xyz = _canonical_representative(sg.wyckoff[letter], pts) if letter else None
+        if xyz is None:
+            raise FeaturizeError("symmetry", f"no point of a {len(pts)}-point orbit lies on a Wyckoff position of {sg.number}", source)
+        occupancy = {gemmi.Element(z).name: o for z, o in mix}
+        disordered = len(occupancy) > 1 or sum(occupancy.values()) < 1.0 - vacancy_tolerance
+        sites.append(WyckoffSite(letter, len(pts), tuple(float(v) for v in xyz), occupancy, disordered))
+    return sorted(sites, key=_site_key)
+
+def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
+    best, best_key = None, None
+    for shift in normalizer_translations(sg.number):
+        try: sites = _describe(sg, orbit_list, shift, vacancy_tolerance, source)
+        except FeaturizeError:
+            if not np.any(shift): raise
+            continue
+        key = [_site_key(s) for s in sites]
+        if best_key is None or key < best_key: best, best_key = sites, key
+    return best
+
+# %% ../nbs/04_featurize.ipynb #c018
 def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_tolerance: float = -1.0,
                  occupancy_tolerance: float = 1.05, vacancy_tolerance: float = 0.005, site_tolerance: float = 0.01,
                  max_atomic_number: int = 100, allow_p1: bool = False, max_sites: int = 9, max_multiplicity: int = 50,
@@ -206,21 +236,14 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
     orbits = {}
     for j, p in enumerate(ds.std_mapping_to_primitive):
         orbits.setdefault(orbit_of[int(p)], []).append(j)
-    sites = []
+    orbit_list = []
     for o, members in orbits.items():
         letter = letter_of[int(ds.mapping_to_primitive[o])]
         mult = len(members)
         if letter not in sg.wyckoff or sg.multiplicity(letter) != mult:
             raise FeaturizeError("symmetry", f"orbit of {mult} points does not fit Wyckoff {letter} of space group {sg.number}", source)
-        xyz = _canonical_representative(sg.wyckoff[letter], ds.std_positions[members])
-        if xyz is None:
-            raise FeaturizeError("symmetry", f"no point of the {mult}{letter} orbit lies on {sg.wyckoff[letter].triplet}", source)
-        mix = kinds[ds.std_types[members[0]] - 1]
-        occupancy = {gemmi.Element(z).name: o for z, o in mix}
-        disordered = len(occupancy) > 1 or sum(occupancy.values()) < 1.0 - vacancy_tolerance
-        sites.append(WyckoffSite(letter, mult, tuple(float(v) for v in xyz), occupancy, disordered))
-    sites.sort(key=lambda s: (WYCKOFF_LETTERS.index(s.letter), tuple(gemmi.Element(e).atomic_number for e in s.occupancy),
-                              tuple(-round(v, 6) for v in s.occupancy.values()), tuple(round(v, 6) for v in s.xyz)))
+        orbit_list.append((letter, ds.std_positions[members], kinds[ds.std_types[members[0]] - 1]))
+    sites = _smallest_description(sg, orbit_list, vacancy_tolerance, source)
     if len(sites) > max_sites: raise FeaturizeError("too_many_sites", f"{len(sites)} Wyckoff sites > {max_sites}", source)
     big = max(s.multiplicity for s in sites)
     if big > max_multiplicity: raise FeaturizeError("multiplicity_gt_50", f"multiplicity {big} > {max_multiplicity}", source)
@@ -232,7 +255,7 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
         raise FeaturizeError("too_many_species_on_site", f"{most} elements on one site > {max_species_per_site}", source)
     return WyckoffCrystal(int(ds.number), _lattice_parameters(ds.std_lattice), sites, id=source)
 
-# %% ../nbs/04_featurize.ipynb #c018
+# %% ../nbs/04_featurize.ipynb #c020
 def _structure_cell(structure) -> dict:
     from pymatgen.core.periodic_table import DummySpecies
     frac, z, occ, charge = [], [], [], []

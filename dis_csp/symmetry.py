@@ -8,10 +8,12 @@ from __future__ import annotations
 import functools, string
 from dataclasses import dataclass
 import numpy as np
-import spglib
+import spglib, spglib.error
+spglib.error.OLD_ERROR_HANDLING = False   # spglib raises SpglibError instead of returning None with a warning
 
 # %% auto #0
-__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'space_group', 'orbit']
+__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'space_group', 'orbit', 'wyckoff_letter',
+           'normalizer_translations']
 
 # %% ../nbs/02_symmetry.ipynb #c005
 @functools.lru_cache(maxsize=None)
@@ -121,3 +123,34 @@ def orbit(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
         d -= np.round(d)
         if np.all(np.abs(d).max(axis=1) > tol): keep.append(i)
     return pts[keep]
+
+# %% ../nbs/02_symmetry.ipynb #c015
+def wyckoff_letter(sg: SpaceGroup, points: np.ndarray, tol: float = 1e-3) -> str | None:
+    "Letter of the Wyckoff position of the orbit `points` (all its points in the conventional cell), or None."
+    for letter, wp in sg.wyckoff.items():
+        if wp.multiplicity == len(points) and any(wp.on_locus(p, tol) for p in points): return letter
+    return None
+
+@functools.lru_cache(maxsize=None)
+def normalizer_translations(number: int, grid: int = 24) -> np.ndarray:
+    "Origin shifts t (multiples of 1/`grid`, none along a polar axis) that map space group `number` onto itself."
+    sg = space_group(number)
+    k = np.arange(grid) / grid
+    t = np.stack(np.meshgrid(k, k, k, indexing="ij"), -1).reshape(-1, 3)
+    centring = sg.translations[np.all(sg.rotations == np.eye(3, dtype=int), axis=(1, 2))]
+    ok = np.ones(len(t), bool)
+    for R in np.unique(sg.rotations, axis=0):
+        d = t @ (np.eye(3) - R).T                    # (I - R) t for every candidate
+        diff = d[:, None, :] - centring[None, :, :]
+        diff -= np.round(diff)
+        ok &= np.any(np.all(np.abs(diff) < 1e-6, axis=2), axis=1)
+    M = np.concatenate([np.eye(3) - R for R in sg.rotations])
+    _, sv, vt = np.linalg.svd(M)
+    free = vt[np.sum(sv > 1e-8):]                    # basis of the polar (fixed) subspace
+    if len(free):
+        ok &= np.all(np.abs(t @ free.T) < 1e-9, axis=1)
+    keep = []                                        # one shift per class modulo the centring translations
+    for s in t[ok]:
+        if not any(np.any(np.all(np.abs(((s - k - centring) + 0.5) % 1.0 - 0.5) < 1e-6, axis=1)) for k in keep):
+            keep.append(s)
+    return np.array(keep)
