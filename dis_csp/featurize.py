@@ -96,59 +96,74 @@ def read_cif_arrays(text: str, source: str = "") -> dict:
             "translations": np.array([np.array(o.tran) / o.DEN for o in ops])}
 
 # %% ../nbs/04_featurize.ipynb #c011
-def _periodic_close_pairs(frac, matrix, tol):
-    "Index pairs (i < j) of fractional points closer than `tol` Å under periodicity."
-    d = frac[:, None, :] - frac[None, :, :]
-    d -= np.round(d)
-    dist = np.linalg.norm(d @ matrix, axis=-1)
-    i, j = np.nonzero(np.triu(dist < tol, k=1))
-    return i, j
+def _close(d, matrix, tol):
+    "Which periodic fractional differences `d` (..., 3) are shorter than `tol` Å."
+    d = d - np.round(d)
+    cart = d @ matrix
+    return np.einsum("...k,...k->...", cart, cart) < tol * tol
+
+def _close_pairs(frac, matrix, tol):
+    "Index pairs (i, j), i != j, of points closer than `tol` Å under periodicity."
+    n = len(frac)
+    if n <= 96:   # small cells: all pairs at once
+        close = _close(frac[:, None, :] - frac[None, :, :], matrix, tol)
+        np.fill_diagonal(close, False)
+        return np.nonzero(close)
+    from scipy.spatial import cKDTree
+    frac = np.mod(frac, 1.0)
+    cart = frac @ matrix
+    shifts = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], float) @ matrix
+    images = (cart[None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+    pairs = cKDTree(cart).sparse_distance_matrix(cKDTree(images), tol, output_type="ndarray")
+    i, j = pairs["i"], pairs["j"] % n
+    return i[i != j], j[i != j]
 
 def _group_positions(frac, matrix, tol):
-    "Label each point with the index of its group of coinciding points."
-    i, j = _periodic_close_pairs(frac, matrix, tol)
+    "Label each point with the index of its group of coinciding points (within `tol` Å, periodic)."
     n = len(frac)
+    i, j = _close_pairs(frac, matrix, tol)
     if len(i) == 0: return np.arange(n), n
-    g = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-    n_groups, labels = connected_components(g, directed=False)
+    n_groups, labels = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)), directed=False)
     return labels, n_groups
 
 def expand_asymmetric_unit(arr: dict, site_tolerance: float = 0.01) -> dict:
     "All atoms of the cell: every asymmetric-unit atom under every operation, symmetry copies merged."
-    frac_all, rows = [], []
-    for k, f in enumerate(arr["frac"]):
-        imgs = np.mod(np.einsum("nij,j->ni", arr["rotations"], f) + arr["translations"], 1.0)
-        labels, n = _group_positions(imgs, arr["matrix"], site_tolerance)
-        first = np.unique(labels, return_index=True)[1]
-        frac_all.append(imgs[first]); rows += [k] * len(first)
-    rows = np.array(rows, int)
-    return {"frac": np.concatenate(frac_all), "z": arr["z"][rows], "occ": arr["occ"][rows], "charge": arr["charge"][rows],
+    imgs = np.mod(np.einsum("nij,sj->sni", arr["rotations"], arr["frac"]) + arr["translations"][None], 1.0)  # (S, n_ops, 3)
+    S, n = imgs.shape[:2]
+    keep = np.zeros((S, n), bool)
+    for start in range(0, S, max(1, 200_000 // (n * n))):   # batches of sites, bounded memory
+        block = imgs[start:start + max(1, 200_000 // (n * n))]
+        close = _close(block[:, :, None, :] - block[:, None, :, :], arr["matrix"], site_tolerance)  # (s, n, n)
+        keep[start:start + len(block)] = np.argmax(close, axis=2) == np.arange(n)  # first of each group of images
+    rows = np.nonzero(keep)[0]
+    return {"frac": imgs[keep], "z": arr["z"][rows], "occ": arr["occ"][rows], "charge": arr["charge"][rows],
             "matrix": arr["matrix"]}
 
 # %% ../nbs/04_featurize.ipynb #c014
 def _merge_positions(cell, site_tolerance, occupancy_tolerance, vacancy_tolerance, source):
     labels, n = _group_positions(cell["frac"], cell["matrix"], site_tolerance)
-    positions, occupancies = [], []
-    for g in range(n):
-        members = np.nonzero(labels == g)[0]
-        occ, charges = {}, {}
-        for m in members:
-            z = int(cell["z"][m])
-            occ[z] = occ.get(z, 0.0) + float(cell["occ"][m])
-            charges.setdefault(z, set()).add(int(cell["charge"][m]))
-        for z, qs in charges.items():
-            if len(qs - {0}) > 1:
-                raise FeaturizeError("charge_state_disorder", f"{gemmi.Element(z).name} in charge states "
-                                     f"{sorted(qs - {0})} on one position", source)
-        total = sum(occ.values())
-        if total > occupancy_tolerance:
-            raise FeaturizeError("bad_occupancy", f"total occupancy {total:.4g} at {np.round(cell['frac'][members[0]], 4).tolist()} "
-                                 f"exceeds the tolerance {occupancy_tolerance}", source)
-        if total > 1.0 or total >= 1.0 - vacancy_tolerance:
-            occ = {z: o / total for z, o in occ.items()}
-        positions.append(cell["frac"][members[0]])
-        occupancies.append(tuple(sorted(occ.items())))
-    return np.array(positions), occupancies
+    z, charge = cell["z"], cell["charge"]
+    # one element in two non-zero charge states at one position
+    qs = np.unique(np.stack([labels, z, charge], 1)[charge != 0], axis=0)
+    if len(qs):
+        pair, counts = np.unique(qs[:, :2], axis=0, return_counts=True)
+        if (counts > 1).any():
+            g, el = pair[np.argmax(counts > 1)]
+            states = sorted(qs[(qs[:, 0] == g) & (qs[:, 1] == el), 2].tolist())
+            raise FeaturizeError("charge_state_disorder", f"{gemmi.Element(int(el)).name} in charge states {states} on one position", source)
+    keys, inverse = np.unique(np.stack([labels, z], 1), axis=0, return_inverse=True)
+    occ = np.zeros(len(keys)); np.add.at(occ, inverse.ravel(), cell["occ"])
+    total = np.zeros(n); np.add.at(total, keys[:, 0], occ)
+    if (total > occupancy_tolerance).any():
+        g = int(np.argmax(total > occupancy_tolerance))
+        where = np.round(cell["frac"][np.argmax(labels == g)], 4).tolist()
+        raise FeaturizeError("bad_occupancy", f"total occupancy {total[g]:.4g} at {where} exceeds the tolerance {occupancy_tolerance}", source)
+    scale = np.where((total > 1.0) | (total >= 1.0 - vacancy_tolerance), total, 1.0)
+    occ = occ / scale[keys[:, 0]]
+    mixes = [[] for _ in range(n)]
+    for (g, el), o in zip(keys.tolist(), occ.tolist()): mixes[g].append((el, o))
+    positions = cell["frac"][np.unique(labels, return_index=True)[1]]
+    return positions, [tuple(m) for m in mixes]
 
 # %% ../nbs/04_featurize.ipynb #c015
 def _lattice_parameters(m) -> tuple:
@@ -156,12 +171,24 @@ def _lattice_parameters(m) -> tuple:
     ang = lambda u, v: float(np.degrees(np.arccos(np.clip(np.dot(u, v) / np.linalg.norm(u) / np.linalg.norm(v), -1, 1))))
     return (a, b, c, ang(m[1], m[2]), ang(m[0], m[2]), ang(m[0], m[1]))
 
+def _wrap(p):
+    p = np.mod(p, 1.0)
+    return np.where(np.abs(p - 1.0) < 1e-6, 0.0, p)
+
+def _smaller(a, b, tol=1e-4) -> bool:
+    "Lexicographic a < b over flat numeric sequences, values within `tol` counting as equal."
+    for u, v in zip(a, b):
+        if abs(u - v) > tol: return u < v
+    return len(a) < len(b)
+
 def _canonical_representative(wp, points, tol=1e-3):
-    "The orbit point on the first coordinate triplet, smallest (x, y, z) after wrapping into [0, 1)."
-    cands = [p for p in points if wp.on_locus(p, tol)] or [p for p in points if wp.on_locus(p, 1e-2)]
-    if not cands: return None
-    wrapped = [np.where(np.abs(np.mod(p, 1.0) - 1.0) < 1e-9, 0.0, np.mod(p, 1.0)) for p in cands]
-    return min(wrapped, key=lambda p: tuple(np.round(p, 6)))
+    "The orbit point on the first coordinate triplet (projected onto it exactly), smallest (x, y, z) in [0, 1)."
+    cands = points[wp.on_locus(points, tol)]
+    if not len(cands): cands = points[wp.on_locus(points, 1e-2)]
+    best = None
+    for q in _wrap(cands @ wp.rotation.T + wp.translation):   # exactly on the locus
+        if best is None or _smaller(q, best): best = q
+    return best
 
 def _symmetry_dataset(matrix, positions, types, symprec, angle_tolerance):
     cell = (matrix, positions, types)
@@ -174,9 +201,15 @@ def _symmetry_dataset(matrix, positions, types, symprec, angle_tolerance):
     return ds
 
 # %% ../nbs/04_featurize.ipynb #c017
-def _site_key(s):
-    return (WYCKOFF_LETTERS.index(s.letter), tuple(gemmi.Element(e).atomic_number for e in s.occupancy),
-            tuple(-round(v, 6) for v in s.occupancy.values()), tuple(round(v, 6) for v in s.xyz))
+def _site_key(s) -> tuple:
+    "Flat sort key of a site: letter, elements, occupancies (largest first), xyz."
+    return (WYCKOFF_LETTERS.index(s.letter), *[gemmi.Element(e).atomic_number for e in s.occupancy], -1,
+            *[-v for v in s.occupancy.values()], *s.xyz)
+
+def _sort_sites(sites):
+    import functools
+    return sorted(sites, key=functools.cmp_to_key(lambda a, b: -1 if _smaller(_site_key(a), _site_key(b))
+                                                   else (1 if _smaller(_site_key(b), _site_key(a)) else 0)))
 
 def _describe(sg, orbit_list, shift, vacancy_tolerance, source):
     sites = []
@@ -189,7 +222,7 @@ def _describe(sg, orbit_list, shift, vacancy_tolerance, source):
         occupancy = {gemmi.Element(z).name: o for z, o in mix}
         disordered = len(occupancy) > 1 or sum(occupancy.values()) < 1.0 - vacancy_tolerance
         sites.append(WyckoffSite(letter, len(pts), tuple(float(v) for v in xyz), occupancy, disordered))
-    return sorted(sites, key=_site_key)
+    return _sort_sites(sites)
 
 def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
     best, best_key = None, None
@@ -198,15 +231,34 @@ def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
         except FeaturizeError:
             if not np.any(shift): raise
             continue
-        key = [_site_key(s) for s in sites]
-        if best_key is None or key < best_key: best, best_key = sites, key
+        key = [v for s in sites for v in _site_key(s)]
+        if best_key is None or _smaller(key, best_key): best, best_key = sites, key
     return best
 
-# %% ../nbs/04_featurize.ipynb #c018
+# %% ../nbs/04_featurize.ipynb #c019
+def _settle(crystal, rounds=4, **tolerances):
+    from dis_csp.reconstruct import to_cif
+    seen = [crystal]
+    for _ in range(rounds):
+        cell = expand_asymmetric_unit(read_cif_arrays(to_cif(seen[-1]), crystal.id), tolerances["site_tolerance"])
+        again = analyze_cell(cell, source=crystal.id, settle_max_space_group=0, max_sites=10**6, max_multiplicity=10**6,
+                             max_disordered_sites=10**6, max_species_per_site=10**6, **tolerances)
+        for i, old in enumerate(seen):
+            if again.same_as(old, 1e-6):   # a fixed point, or a cycle of equally valid descriptions: take the smallest
+                key = lambda x: [v for s in x.sites for v in _site_key(s)] + list(x.lattice)
+                best = seen[i]
+                for other in seen[i + 1:]:
+                    if _smaller(key(other), key(best)): best = other
+                return best
+        seen.append(again)
+    return seen[-1]
+
+# %% ../nbs/04_featurize.ipynb #c020
 def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_tolerance: float = -1.0,
                  occupancy_tolerance: float = 1.05, vacancy_tolerance: float = 0.005, site_tolerance: float = 0.01,
                  max_atomic_number: int = 100, allow_p1: bool = False, max_sites: int = 9, max_multiplicity: int = 50,
-                 max_disordered_sites: int = 6, max_species_per_site: int = 6) -> WyckoffCrystal:
+                 max_disordered_sites: int = 6, max_species_per_site: int = 6,
+                 settle_max_space_group: int = 15) -> WyckoffCrystal:
     "Wyckoff description of the full cell `cell` (arrays `frac`, `z`, `occ`, `charge`, `matrix`); see `featurize`."
     z, occ, frac = cell["z"], cell["occ"], cell["frac"]
     if not np.all(np.isfinite(frac)):
@@ -243,19 +295,24 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
         if letter not in sg.wyckoff or sg.multiplicity(letter) != mult:
             raise FeaturizeError("symmetry", f"orbit of {mult} points does not fit Wyckoff {letter} of space group {sg.number}", source)
         orbit_list.append((letter, ds.std_positions[members], kinds[ds.std_types[members[0]] - 1]))
-    sites = _smallest_description(sg, orbit_list, vacancy_tolerance, source)
-    if len(sites) > max_sites: raise FeaturizeError("too_many_sites", f"{len(sites)} Wyckoff sites > {max_sites}", source)
-    big = max(s.multiplicity for s in sites)
+    # the paper's filters, before the (costlier) canonical description
+    if len(orbit_list) > max_sites: raise FeaturizeError("too_many_sites", f"{len(orbit_list)} Wyckoff sites > {max_sites}", source)
+    big = max(len(pts) for _, pts, _ in orbit_list)
     if big > max_multiplicity: raise FeaturizeError("multiplicity_gt_50", f"multiplicity {big} > {max_multiplicity}", source)
-    n_dis = sum(s.disordered for s in sites)
+    n_dis = sum(len(mix) > 1 or sum(o for _, o in mix) < 1.0 - vacancy_tolerance for _, _, mix in orbit_list)
     if n_dis > max_disordered_sites:
         raise FeaturizeError("too_many_disordered_sites", f"{n_dis} disordered sites > {max_disordered_sites}", source)
-    most = max(len(s.occupancy) for s in sites)
+    most = max(len(mix) for _, _, mix in orbit_list)
     if most > max_species_per_site:
         raise FeaturizeError("too_many_species_on_site", f"{most} elements on one site > {max_species_per_site}", source)
-    return WyckoffCrystal(int(ds.number), _lattice_parameters(ds.std_lattice), sites, id=source)
+    sites = _smallest_description(sg, orbit_list, vacancy_tolerance, source)
+    crystal = WyckoffCrystal(int(ds.number), _lattice_parameters(ds.std_lattice), sites, id=source)
+    if ds.number <= settle_max_space_group:
+        crystal = _settle(crystal, symprec=symprec, angle_tolerance=angle_tolerance, vacancy_tolerance=vacancy_tolerance,
+                          site_tolerance=site_tolerance)
+    return crystal
 
-# %% ../nbs/04_featurize.ipynb #c020
+# %% ../nbs/04_featurize.ipynb #c022
 def _structure_cell(structure) -> dict:
     from pymatgen.core.periodic_table import DummySpecies
     frac, z, occ, charge = [], [], [], []

@@ -43,10 +43,12 @@ class WyckoffPosition:
     translation: np.ndarray  # (3,) its translation
     triplet: str           # the first coordinate triplet, e.g. 'x, 1/4, z'
 
-    def on_locus(self, xyz, tol=1e-3) -> bool:
-        "True if `xyz` satisfies the first coordinate triplet (modulo lattice translations)."
-        d = self.rotation @ np.asarray(xyz, float) + self.translation - xyz
-        return bool(np.all(np.abs(d - np.round(d)) < tol))
+    def on_locus(self, xyz, tol=1e-3):
+        "True if `xyz` satisfies the first coordinate triplet (modulo lattice translations); (n, 3) gives n answers."
+        xyz = np.asarray(xyz, float)
+        d = xyz @ self.rotation.T + self.translation - xyz
+        ok = np.all(np.abs(d - np.round(d)) < tol, axis=-1)
+        return bool(ok) if ok.ndim == 0 else ok
 
 #: Wyckoff letters in table order: padding is index 0 in tensors; 'A' stands for alpha (Pmmm's 27th position).
 WYCKOFF_LETTERS = tuple(string.ascii_lowercase) + ("A",)
@@ -116,19 +118,16 @@ def orbit(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
     pts = np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations
     pts = np.mod(pts, 1.0)
     pts[np.abs(pts - 1.0) < tol] = 0.0
-    keep = []
-    for i, p in enumerate(pts):
-        if not keep: keep.append(i); continue
-        d = pts[keep] - p
-        d -= np.round(d)
-        if np.all(np.abs(d).max(axis=1) > tol): keep.append(i)
-    return pts[keep]
+    d = pts[:, None, :] - pts[None, :, :]
+    d -= np.round(d)
+    same = np.all(np.abs(d) <= tol, axis=2)
+    return pts[np.argmax(same, axis=1) == np.arange(len(pts))]   # keep the first of each group of equal images
 
 # %% ../nbs/02_symmetry.ipynb #c015
 def wyckoff_letter(sg: SpaceGroup, points: np.ndarray, tol: float = 1e-3) -> str | None:
     "Letter of the Wyckoff position of the orbit `points` (all its points in the conventional cell), or None."
     for letter, wp in sg.wyckoff.items():
-        if wp.multiplicity == len(points) and any(wp.on_locus(p, tol) for p in points): return letter
+        if wp.multiplicity == len(points) and wp.on_locus(points, tol).any(): return letter
     return None
 
 @functools.lru_cache(maxsize=None)
