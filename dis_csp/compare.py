@@ -12,7 +12,7 @@ from pymatgen.core import Structure, Composition
 from .crystal import WyckoffCrystal
 
 # %% auto #0
-__all__ = ['element_occupancies', 'OccupancyComparator', 'disorder_matcher', 'roundtrip_problem']
+__all__ = ['element_occupancies', 'OccupancyComparator', 'disorder_matcher', 'merge_coincident_sites', 'roundtrip_problem']
 
 # %% ../nbs/07_compare.ipynb #c005
 def element_occupancies(species) -> dict[str, float]:
@@ -38,6 +38,22 @@ def disorder_matcher(occupancy_tol: float = 0.01, **kwargs) -> StructureMatcher:
     return StructureMatcher(comparator=OccupancyComparator(occupancy_tol), **kwargs)
 
 # %% ../nbs/07_compare.ipynb #c008
+def merge_coincident_sites(structure: Structure, tol: float = 0.01) -> Structure:
+    "Sites closer than `tol` Å made one: identical species kept once (a duplicate), different species summed (a mixed site)."
+    s = structure.copy()
+    dm = s.distance_matrix
+    drop, species = set(), [dict(site.species.items()) for site in s]
+    for i in range(len(s)):
+        if i in drop: continue
+        for j in range(i + 1, len(s)):
+            if j in drop or dm[i, j] >= tol: continue
+            if element_occupancies(species[j]) != element_occupancies(species[i]):
+                for sp, o in species[j].items(): species[i][sp] = species[i].get(sp, 0.0) + o
+            drop.add(j)
+    keep = [i for i in range(len(s)) if i not in drop]
+    if not drop: return s
+    return Structure(s.lattice, [species[i] for i in keep], s.frac_coords[keep])
+
 def _fractions(structure) -> dict[str, float]:
     tot = {}
     for site in structure:
@@ -55,6 +71,7 @@ def roundtrip_problem(cif_text: str, crystal: WyckoffCrystal, occupancy_tol: flo
         warnings.simplefilter("ignore")
         try: ref = CifParser.from_str(cif_text, occupancy_tolerance=1.05).parse_structures(primitive=False)[0]
         except Exception as e: return f"pymatgen cannot parse: {type(e).__name__}"
+        ref = merge_coincident_sites(ref, site_tolerance)
         ours = to_structure(crystal)
         try: sg = SpacegroupAnalyzer(ref, symprec=symprec, angle_tolerance=angle_tolerance).get_space_group_number()
         except Exception:  # pymatgen kept duplicate atoms a few mÅ apart, which spglib refuses: drop them, try again

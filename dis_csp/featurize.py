@@ -17,8 +17,8 @@ from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS, wyckof
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['REASONS', 'FeaturizeError', 'element_number', 'read_cif_arrays', 'expand_asymmetric_unit', 'analyze_cell',
-           'featurize']
+__all__ = ['REASONS', 'WATER_LABELS', 'FeaturizeError', 'element_number', 'read_cif_arrays', 'expand_asymmetric_unit',
+           'analyze_cell', 'featurize']
 
 # %% ../nbs/04_featurize.ipynb #c005
 REASONS = {
@@ -56,9 +56,16 @@ def _symops_of(st) -> list:
         return list(gemmi.find_spacegroup_by_number(st.spacegroup_number).operations())
     return [gemmi.Op("x,y,z")]
 
-def element_number(symbol: str) -> int:
-    "Atomic number of the element a CIF type symbol or label starts with (0 if none): 'Fe2+' 26, 'Oa1' 8, 'D' 1."
+#: labels of water and hydroxyl atoms that name no element by their first letters (as pymatgen reads them too)
+WATER_LABELS = {"wat": 8, "ow": 8, "hw": 1}
+
+def element_number(symbol: str, label: bool = False) -> int:
+    "Atomic number of the element a CIF type symbol (or, `label=True`, an atom label) starts with; 0 if none."
     import re
+    if label:
+        head = re.match(r"\s*([A-Za-z]*)", symbol or "").group(1).lower()
+        for prefix, z in WATER_LABELS.items():
+            if head.startswith(prefix): return z
     m = re.match(r"\s*([A-Za-z]{1,2})", symbol or "")
     if not m: return 0
     letters = m.group(1)
@@ -88,8 +95,8 @@ def read_cif_arrays(text: str, source: str = "") -> dict:
     if not sites: raise FeaturizeError("no_atoms", "no _atom_site loop with atoms", source)
     frac = np.array([[s.fract.x, s.fract.y, s.fract.z] for s in sites], float)
     return {"cell": cell, "matrix": np.array(c.orth.mat.tolist()).T,  # rows = lattice vectors (Å)
-            "frac": frac, "z": np.array([s.element.atomic_number or element_number(s.type_symbol) or element_number(s.label)
-                                     for s in sites], int),
+            "frac": frac, "z": np.array([(s.element.atomic_number or element_number(s.type_symbol)) if s.type_symbol
+                                     else element_number(s.label, label=True) for s in sites], int),
             "occ": np.array([s.occ for s in sites], float), "charge": np.array([s.charge for s in sites], int),
             "labels": [s.label for s in sites], "type_symbols": [s.type_symbol for s in sites],
             "rotations": np.array([np.array(o.rot) / o.DEN for o in ops]),
