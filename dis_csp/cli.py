@@ -47,8 +47,20 @@ def _add_featurize(sub):
 def cmd_train(args):
     "Train the VAE on a featurized dataset."
     from dis_csp.train import train, TrainConfig
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device") if getattr(args, k) is not None}
-    r = train(args.data, args.out, preset=args.preset, resume=args.resume, progress=not args.quiet, **overrides)
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
+                 if getattr(args, k) is not None}
+    model_config = None
+    if args.dropout is not None or args.kl_reduction is not None or args.weight:
+        from dis_csp.model import VAEConfig, LossWeights
+        weights = LossWeights()
+        for item in args.weight or []:
+            name, _, value = item.partition("=")
+            if not hasattr(weights, name) or not value:
+                raise DisCspError(f"--weight {item!r}: expected NAME=VALUE with NAME one of {list(vars(weights))}")
+            setattr(weights, name, float(value))
+        model_config = VAEConfig(weights=weights, **{k: getattr(args, k) for k in ("dropout", "kl_reduction") if getattr(args, k) is not None})
+    r = train(args.data, args.out, preset=args.preset, resume=args.resume, progress=not args.quiet,
+              model_config=model_config, **overrides)
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
 
@@ -67,6 +79,11 @@ def _add_model_commands(sub):
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last.pt")
     t.add_argument("--epochs", type=int); t.add_argument("--batch-size", type=int); t.add_argument("--lr", type=float)
     t.add_argument("--seed", type=int); t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1 ...")
+    t.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: the preset's)")
+    t.add_argument("--dropout", type=float, help="model dropout (default 0)")
+    t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default mean)")
+    t.add_argument("--weight", action="append", metavar="NAME=VALUE",
+                   help="a loss weight other than the paper's (repeatable), e.g. --weight coordinates=100")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="reconstruction metrics of a checkpoint (paper Tables 1 and 2)")
@@ -106,3 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dis-csp {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0
+
+# %% ../nbs/90_cli.ipynb #c011
+if __name__ == "__main__":   # `python -m dis_csp.cli ...`, and `torchrun -m dis_csp.cli train ...` for several GPUs
+    raise SystemExit(main())

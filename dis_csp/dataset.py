@@ -5,7 +5,7 @@ listed by reason."""
 
 # %% ../nbs/08_dataset.ipynb #c002
 from __future__ import annotations
-import collections, csv, io, json, multiprocessing as mp, os, warnings
+import collections, csv, io, json, multiprocessing as mp, os, shutil, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -61,7 +61,9 @@ def build_dataset(source, out, *, processes: int | None = None, shard_size: int 
                   progress: bool = True, layout: TensorLayout = TensorLayout(), **featurize_kwargs) -> dict:
     "Featurize every CIF of `source` into `out/` (dataset.npz, records.jsonl, rejected.csv, summary.json)."
     out = Path(out); shard_dir = out / "shards"
-    params = {"source": str(source), "shard_size": shard_size, "featurize": featurize_kwargs, "layout": layout.to_dict()}
+    from dis_csp import __version__
+    params = {"source": str(source), "shard_size": shard_size, "featurize": featurize_kwargs, "layout": layout.to_dict(),
+              "dis_csp_version": __version__}
     if resume and (out / "params.json").exists():
         old = json.loads((out / "params.json").read_text())
         if old != params:

@@ -94,8 +94,10 @@ def read_cif_arrays(text: str, source: str = "") -> dict:
     sites = st.sites
     if not sites: raise FeaturizeError("no_atoms", "no _atom_site loop with atoms", source)
     frac = np.array([[s.fract.x, s.fract.y, s.fract.z] for s in sites], float)
+    has_type = len(block.find_values("_atom_site_type_symbol")) > 0   # without it gemmi copies the label
     return {"cell": cell, "matrix": np.array(c.orth.mat.tolist()).T,  # rows = lattice vectors (Å)
-            "frac": frac, "z": np.array([(s.element.atomic_number or element_number(s.type_symbol)) if s.type_symbol
+            "frac": frac, "z": np.array([(s.element.atomic_number or element_number(s.type_symbol))
+                                     if has_type and s.type_symbol not in ("", "?", ".")
                                      else element_number(s.label, label=True) for s in sites], int),
             "occ": np.array([s.occ for s in sites], float), "charge": np.array([s.charge for s in sites], int),
             "labels": [s.label for s in sites], "type_symbols": [s.type_symbol for s in sites],

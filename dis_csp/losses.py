@@ -40,7 +40,8 @@ def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.
     ce = lambda logits, target: F.cross_entropy(logits.transpose(1, 2), target, reduction="none")
     d = periodic_difference(out.coordinates, tgt["coordinates"]) if config.torus_coordinates \
         else out.coordinates - tgt["coordinates"]
-    kl = -0.5 * (1 + out.logvar - out.mu ** 2 - out.logvar.exp()).sum(1).mean()
+    kl = -0.5 * (1 + out.logvar - out.mu ** 2 - out.logvar.exp())
+    kl = (kl.mean(1) if config.kl_reduction == "mean" else kl.sum(1)).mean()
     return {"kl": kl,
             "space_group": F.cross_entropy(out.space_group, tgt["space_group"]),
             "lattice": (out.lattice - tgt["lattice"]).abs().mean(),

@@ -44,7 +44,8 @@ class VAEConfig:
     weights: LossWeights = field(default_factory=LossWeights)
     torus_coordinates: bool = True            # coordinate error on the torus (paper: plain MSE)
     mask_padding: bool = True                 # padded sites add nothing to per-site terms (paper: they do)
-    kl_warmup_epochs: int = 0                 # linear warm-up of the KL weight (0: the paper's constant weight)
+    dropout: float = 0.0                      # dropout after each hidden layer (regularizes small datasets)
+    kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -75,24 +76,25 @@ class DisorderedVAE(nn.Module):
         super().__init__()
         self.config, self.layout = config, layout
         rows, S = layout.A_shape
+        drop = [nn.Dropout(config.dropout)] if config.dropout > 0 else []   # no module at all without dropout
         convs, ch = [], rows
         for out, k, s in zip(config.conv_channels, config.kernel_sizes, config.strides):
-            convs += [nn.Conv1d(ch, out, k, stride=s, padding=k // 2), nn.ReLU()]
+            convs += [nn.Conv1d(ch, out, k, stride=s, padding=k // 2), nn.ReLU(), *drop]
             ch = out
         self.encode_sites = nn.Sequential(*convs)
         with torch.no_grad(): n_site_features = self.encode_sites(torch.zeros(1, rows, S)).numel()
         h1, h2 = config.mlp_hidden
-        self.encode_crystal = nn.Sequential(nn.Linear(layout.c_size, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU())
+        self.encode_crystal = nn.Sequential(nn.Linear(layout.c_size, h1), nn.ReLU(), *drop, nn.Linear(h1, h2), nn.ReLU())
         self.to_mu = nn.Linear(n_site_features + h2, config.latent_dim)
         self.to_logvar = nn.Linear(n_site_features + h2, config.latent_dim)
         C = config.conv_channels[-1]
-        self.decode_crystal = nn.Sequential(nn.Linear(config.latent_dim, config.decoder_hidden), nn.ReLU(),
+        self.decode_crystal = nn.Sequential(nn.Linear(config.latent_dim, config.decoder_hidden), nn.ReLU(), *drop,
                                             nn.Linear(config.decoder_hidden, h2), nn.ReLU())
         self.lattice_head, self.space_group_head = nn.Linear(h2, 6), nn.Linear(h2, 230)
         self.decode_sites_in = nn.Linear(config.latent_dim, C * S)
         deconvs = []
         for out, k in zip(reversed(config.conv_channels[:-1]), reversed(config.kernel_sizes[1:])):
-            deconvs += [nn.Conv1d(C, out, k, padding=k // 2), nn.ReLU()]
+            deconvs += [nn.Conv1d(C, out, k, padding=k // 2), nn.ReLU(), *drop]
             C = out
         self.decode_sites = nn.Sequential(*deconvs)
         A = layout.A

@@ -27,6 +27,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 2e-3
     schedule: str = "onecycle"      # 'onecycle' (warm-up + cosine decay) or 'constant'
+    weight_decay: float = 0.0       # > 0: AdamW with this decoupled weight decay
     kl_warmup_epochs: int = 10      # KL weight rises linearly from 0 to its value over these epochs (0: constant)
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
@@ -113,9 +114,10 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
     A_tr, c_tr = _subset(ds, split["train"], device)
     A_va, c_va = _subset(ds, split["val"], device)
     if len(A_tr) == 0: raise DisCspError(f"{dataset_dir}: no training crystals")
-    scaler = LatticeScaler.fit(A_tr.new_tensor(c_tr[:, ds.layout.c["lattice"]]).cpu().numpy())
+    scaler = LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
     model = DisorderedVAE(model_config, ds.layout).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = (torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay
+           else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
     start, best_val, rows = 0, float("inf"), []
     if ck is not None:
@@ -135,8 +137,9 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         kl_scale = min(1.0, (epoch + 1) / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
         order = torch.randperm(len(A_tr), generator=gen).to(device)
         sums = {k: 0.0 for k in TERMS + ["total"]}; seen = 0
+        n_batches = steps_per_epoch if world == 1 else max(world, steps_per_epoch // world * world)  # equal steps per rank
         for b, i in enumerate(range(0, len(A_tr), cfg.batch_size)):
-            if b % world != rank: continue
+            if b >= n_batches or b % world != rank: continue
             for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, total_steps, cfg)
             idx = order[i:i + cfg.batch_size]
             a, cc = A_tr[idx], c_tr[idx]
