@@ -5,11 +5,12 @@
 # %% ../nbs/90_cli.ipynb #c002
 from __future__ import annotations
 import argparse, json, sys
+from pathlib import Path
 import dis_csp
 from .core import DisCspError
 
 # %% auto #0
-__all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'build_parser', 'main']
+__all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
@@ -96,6 +97,36 @@ def _add_model_commands(sub):
     e.set_defaults(func=cmd_evaluate)
 
 # %% ../nbs/90_cli.ipynb #c008
+def cmd_virtual_cells(args):
+    "Virtual cells of a disordered CIF and their property distributions."
+    from dis_csp.virtual_cells import run_virtual_cells
+    from dis_csp.plots import property_histograms
+    s = run_virtual_cells(args.cif, args.out, tuple(args.supercell), n=args.n, seed=args.seed, energy=not args.no_energy,
+                          relax=args.relax, relax_steps=args.relax_steps, temperature=args.temperature,
+                          workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    label = "x".join(map(str, args.supercell))
+    fig = property_histograms({label: Path(args.out) / "properties.csv"})
+    fig.write_html(f"{args.out}/distributions.html", include_plotlyjs=True)
+    print(json.dumps({k: v for k, v in s.items() if k != "rounding_error"}, indent=2))
+    print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html")
+
+def _add_virtual_cells(sub):
+    v = sub.add_parser("virtual-cells", help="ordered supercells of a disordered crystal and their property distributions")
+    v.add_argument("cif", help="a CIF file (or any structure file pymatgen reads) of a disordered crystal")
+    v.add_argument("--supercell", type=int, nargs=3, default=[2, 2, 2], metavar=("NA", "NB", "NC"))
+    v.add_argument("--n", type=int, default=1000, help="number of cells (default 1000)")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--relax", action="store_true", help="relax each cell with CHGNet before taking its energy")
+    v.add_argument("--relax-steps", type=int, default=100)
+    v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
+    v.add_argument("--temperature", type=float, default=300.0, help="for the Boltzmann averages (K)")
+    v.add_argument("--workers", type=int, default=1, help="local worker processes (Dask LocalCluster when > 1)")
+    v.add_argument("--scheduler", help="address of a Dask distributed scheduler to run the cells on")
+    v.add_argument("--out", required=True)
+    v.add_argument("--quiet", action="store_true")
+    v.set_defaults(func=cmd_virtual_cells)
+
+# %% ../nbs/90_cli.ipynb #c009
 def build_parser() -> argparse.ArgumentParser:
     "The `dis-csp` argument parser with every subcommand."
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
@@ -108,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_summary)
     _add_featurize(sub)
     _add_model_commands(sub)
+    _add_virtual_cells(sub)
     return p
 
-# %% ../nbs/90_cli.ipynb #c009
+# %% ../nbs/90_cli.ipynb #c010
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
     parser = build_parser()
@@ -124,6 +156,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return 0
 
-# %% ../nbs/90_cli.ipynb #c011
+# %% ../nbs/90_cli.ipynb #c012
 if __name__ == "__main__":   # `python -m dis_csp.cli ...`, and `torchrun -m dis_csp.cli train ...` for several GPUs
     raise SystemExit(main())

@@ -345,21 +345,26 @@ def featurize(source,                       # CIF text, a path to a .cif file, o
     site_tolerance = kwargs.get("site_tolerance", 0.01)
     if hasattr(source, "lattice") and hasattr(source, "sites"):
         cell, name = _structure_cell(source), id or source.formula
+        where = name
     else:
-        if isinstance(source, (bytes, bytearray)): text, name = decode_cif_bytes(bytes(source)), id or ""
+        where = id or ""                                  # how errors name the input
+        if isinstance(source, (bytes, bytearray)): text = decode_cif_bytes(bytes(source))
         elif isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and len(source) < 4096
                                                  and source.lower().endswith(".cif")):
             path = Path(source)
+            where = str(path)
             try: text = decode_cif_bytes(path.read_bytes())
-            except OSError as e: raise FeaturizeError("parse", f"cannot read file ({e.strerror or e})", str(path)) from None
-            name = id or path.stem
-        elif isinstance(source, str): text, name = source, id or ""
+            except OSError as e: raise FeaturizeError("parse", f"cannot read file ({e.strerror or e})", where) from None
+            id = id or path.stem
+        elif isinstance(source, str): text = source
         else: raise TypeError(f"featurize takes CIF text, a path or a Structure, not {type(source).__name__}")
-        arr = read_cif_arrays(text, name)
-        name = name or (text.split("data_", 1)[1].split(None, 1)[0] if "data_" in text else "")
+        arr = read_cif_arrays(text, where)
+        name = id or (text.split("data_", 1)[1].split(None, 1)[0] if "data_" in text else "")
+        where = where or name
         if not np.all(np.isfinite(arr["frac"])):
-            raise FeaturizeError("bad_coordinates", "NaN or infinite fractional coordinates", name)
+            raise FeaturizeError("bad_coordinates", "NaN or infinite fractional coordinates", where)
         cell = expand_asymmetric_unit(arr, site_tolerance)
-    crystal = analyze_cell(cell, source=name, symprec=symprec, occupancy_tolerance=occupancy_tolerance, **kwargs)
+    crystal = analyze_cell(cell, source=where, symprec=symprec, occupancy_tolerance=occupancy_tolerance, **kwargs)
+    crystal.id = name
     crystal.provenance = {"symprec": symprec, "occupancy_tolerance": occupancy_tolerance}
     return crystal

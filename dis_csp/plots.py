@@ -14,7 +14,7 @@ from .symmetry import WYCKOFF_LETTERS
 
 # %% auto #0
 __all__ = ['PANELS', 'PAPER_TABLES', 'distribution_counts', 'data_distribution_figure', 'training_curves_figure', 'roc_curve',
-           'reconstruction_figures', 'tables_1_2']
+           'reconstruction_figures', 'tables_1_2', 'property_histograms']
 
 # %% ../nbs/09_plots.ipynb #c005
 PANELS = {
@@ -161,3 +161,21 @@ def tables_1_2(metrics: dict):
             "ordered sites: letter accuracy": o["letter_accuracy"], "ordered sites: coordinate MAE (Å)": o["coord_mae_angstrom"],
             "SMA": metrics["sma"]}
     return pd.DataFrame([{"quantity": k, "paper (ICSD)": v, "dis-csp (open collection)": round(ours[k], 4)} for k, v in PAPER_TABLES.items()])
+
+# %% ../nbs/09_plots.ipynb #c016
+def property_histograms(runs: dict, marks: dict | None = None, columns=("energy_per_atom", "density", "density_relaxed")) -> go.Figure:
+    "Histograms of each property for several virtual-cell runs {label: properties.csv}, side by side; `marks` draws lines."
+    import pandas as pd
+    frames = {label: pd.read_csv(path) for label, path in runs.items()}
+    cols = [c for c in columns if any(c in f and f[c].notna().any() for f in frames.values())]
+    fig = make_subplots(rows=1, cols=max(1, len(cols)), subplot_titles=cols)
+    for j, col in enumerate(cols, 1):
+        for label, f in frames.items():
+            if col in f and f[col].notna().any():
+                v = f[col].dropna()
+                fig.add_histogram(x=v, name=f"{label} (mu {v.mean():.4g}, sigma {v.std():.2g})", opacity=0.6, row=1, col=j,
+                                  legendgroup=label)
+        for name, value in (marks or {}).items():
+            if name == col: fig.add_vline(x=value, line_dash="dash", line_color="black", annotation_text=f"experiment* {value}", row=1, col=j)
+    fig.update_layout(barmode="overlay", height=420, width=420 * max(1, len(cols)), title="Virtual cells: property distributions")
+    return fig
