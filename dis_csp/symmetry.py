@@ -12,8 +12,8 @@ import spglib, spglib.error
 spglib.error.OLD_ERROR_HANDLING = False   # spglib raises SpglibError instead of returning None with a warning
 
 # %% auto #0
-__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'space_group', 'orbit', 'wyckoff_letter',
-           'normalizer_translations']
+__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group', 'orbit',
+           'wyckoff_letter', 'normalizer_translations']
 
 # %% ../nbs/02_symmetry.ipynb #c005
 @functools.lru_cache(maxsize=None)
@@ -96,19 +96,41 @@ def _op_to_xyz(rot, trans) -> str:
         parts.append(s)
     return ",".join(parts)
 
+def parse_triplet(triplet: str) -> tuple[np.ndarray, np.ndarray]:
+    "Rotation matrix and translation of a coordinate triplet such as 'x+1/2, -y, z' or '2x, x, 1/4'."
+    import re
+    from fractions import Fraction
+    R, t = np.zeros((3, 3)), np.zeros(3)
+    parts = triplet.replace(" ", "").lower().split(",")
+    if len(parts) != 3: raise ValueError(f"not a coordinate triplet: {triplet!r}")
+    for i, part in enumerate(parts):
+        for sign, body in re.findall(r"([+-]?)([^+-]+)", part):
+            s = -1.0 if sign == "-" else 1.0
+            var = body[-1] if body[-1] in "xyz" else None
+            if var:
+                coef = body[:-1].rstrip("*")
+                R[i, "xyz".index(var)] += s * (float(Fraction(coef)) if coef else 1.0)
+            else:
+                t[i] += s * float(Fraction(body))
+    return R, t
+
+@functools.lru_cache(maxsize=None)
+def _wyckoff_strings() -> dict:
+    from pyxtal.symmetry import SYMDATA
+    return SYMDATA.get_wyckoff_sg()["0"]
+
 @functools.lru_cache(maxsize=None)
 def space_group(number: int) -> SpaceGroup:
     "The space group `number` (1-230) in the standard setting (cached)."
-    from pyxtal.symmetry import Group
+    from ast import literal_eval
     hall = standard_hall_number(number)
     sgt = spglib.get_spacegroup_type(hall)
     sym = spglib.get_symmetry_from_database(hall)
+    positions = literal_eval(_wyckoff_strings()[int(number)])   # pyxtal's table: general position first
     wyckoff = {}
-    for wp in Group(int(number)):
-        op = wp.ops[0]
-        wyckoff[wp.letter] = WyckoffPosition(wp.letter, int(wp.multiplicity), np.array(op.rotation_matrix, float),
-                                             np.array(op.translation_vector, float), op.as_xyz_str())
-    wyckoff = dict(sorted(wyckoff.items(), key=lambda kv: WYCKOFF_LETTERS.index(kv[0])))
+    for i, ops in enumerate(reversed(positions)):                 # 'a' (most special) first
+        R, t = parse_triplet(ops[0])
+        wyckoff[WYCKOFF_LETTERS[i]] = WyckoffPosition(WYCKOFF_LETTERS[i], len(ops), R, t, ops[0])
     return SpaceGroup(int(number), hall, sgt.international_short, sgt.international_full,
                       np.array(sym["rotations"], int), np.mod(np.array(sym["translations"], float), 1.0), wyckoff)
 
@@ -137,12 +159,12 @@ def normalizer_translations(number: int, grid: int = 24) -> np.ndarray:
     k = np.arange(grid) / grid
     t = np.stack(np.meshgrid(k, k, k, indexing="ij"), -1).reshape(-1, 3)
     centring = sg.translations[np.all(sg.rotations == np.eye(3, dtype=int), axis=(1, 2))]
-    ok = np.ones(len(t), bool)
-    for R in np.unique(sg.rotations, axis=0):
+    for R in np.unique(sg.rotations, axis=0):        # keep the candidates every rotation allows (the set shrinks fast)
         d = t @ (np.eye(3) - R).T                    # (I - R) t for every candidate
         diff = d[:, None, :] - centring[None, :, :]
         diff -= np.round(diff)
-        ok &= np.any(np.all(np.abs(diff) < 1e-6, axis=2), axis=1)
+        t = t[np.any(np.all(np.abs(diff) < 1e-6, axis=2), axis=1)]
+    ok = np.ones(len(t), bool)
     M = np.concatenate([np.eye(3) - R for R in sg.rotations])
     _, sv, vt = np.linalg.svd(M)
     free = vt[np.sum(sv > 1e-8):]                    # basis of the polar (fixed) subspace

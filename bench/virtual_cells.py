@@ -1,0 +1,60 @@
+"""Benchmark: virtual cells per second, dis-csp against a plain pymatgen path, in the same process.
+
+1. generation alone: dis_csp.virtual_cells.make_cell vs the pymatgen way (make_supercell of the disordered
+   Structure, then replace_species site by site with a shuffled list of species), same counts;
+2. with CHGNet energies: static, and relaxed (--relax-steps), one process;
+3. scaling from 1 to 2 local Dask workers (static energies).
+Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4]
+"""
+import argparse, time, tempfile, warnings
+from pathlib import Path
+import numpy as np
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n-gen", type=int, default=200)
+    ap.add_argument("--n-energy", type=int, default=40)
+    ap.add_argument("--n-relax", type=int, default=4)
+    ap.add_argument("--relax-steps", type=int, default=100)
+    a = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    import torch
+    from pymatgen.core import Structure, Lattice, Composition
+    from dis_csp.virtual_cells import plan_supercell, make_cell, cell_properties, run_virtual_cells, chgnet_model, largest_remainder
+    s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    print(f"AgSbTe2, 2x2x2 supercells (64 atoms), torch threads {torch.get_num_threads()}")
+
+    def pymatgen_cell(i):
+        rng = np.random.default_rng(i)
+        sup = s.copy(); sup.make_supercell([2, 2, 2])
+        mixed = [j for j, site in enumerate(sup) if not site.is_ordered]
+        counts = largest_remainder({"Ag": 0.5, "Sb": 0.5}, len(mixed))
+        labels = rng.permutation(np.repeat(list(counts), list(counts.values())))
+        for j, el in zip(mixed, labels): sup.replace(j, str(el))
+        return sup
+
+    t = time.perf_counter(); [pymatgen_cell(i) for i in range(a.n_gen)]; t_pmg = time.perf_counter() - t
+    t = time.perf_counter(); plan = plan_supercell(s, (2, 2, 2)); [make_cell(plan, i) for i in range(a.n_gen)]; t_ours = time.perf_counter() - t
+    print(f"{'generation only':<44}{'cells/s':>10}")
+    print(f"{'  pymatgen make_supercell + replace':<44}{a.n_gen / t_pmg:>10.1f}")
+    print(f"{'  dis_csp make_cell (plan once)':<44}{a.n_gen / t_ours:>10.1f}   ratio {t_pmg / t_ours:.1f}x")
+
+    t = time.perf_counter(); chgnet_model(); t_load = time.perf_counter() - t
+    cells = [make_cell(plan, i) for i in range(max(a.n_energy, a.n_relax))]
+    t = time.perf_counter(); [cell_properties(c) for c in cells[: a.n_energy]]; t_static = time.perf_counter() - t
+    t = time.perf_counter(); [cell_properties(c, relax=True, relax_steps=a.relax_steps) for c in cells[: a.n_relax]]; t_relax = time.perf_counter() - t
+    print(f"CHGNet (loaded once in {t_load:.1f} s), one process:")
+    print(f"{'  static energy':<44}{a.n_energy / t_static:>10.2f}   ({1000 * t_static / a.n_energy:.0f} ms/cell)")
+    print(f"{f'  relaxed (<= {a.relax_steps} FIRE steps, fmax 0.1)':<44}{a.n_relax / t_relax:>10.3f}   ({t_relax / a.n_relax:.1f} s/cell)")
+
+    with tempfile.TemporaryDirectory() as d:
+        rates = {}
+        for workers in (1, 2):
+            t = time.perf_counter()
+            run_virtual_cells(s, Path(d) / f"w{workers}", (2, 2, 2), n=a.n_energy, workers=workers, progress=False)
+            rates[workers] = a.n_energy / (time.perf_counter() - t)
+        print(f"run_virtual_cells, static energies, {a.n_energy} cells (worker start-up and model loading included):")
+        for w, r in rates.items(): print(f"  {w} worker{'s' if w > 1 else ' '}{'':<31}{r:>10.2f}   speed-up {r / rates[1]:.2f}x")
+
+if __name__ == "__main__":
+    main()
