@@ -9,7 +9,7 @@ echo "== nbdev-test (notebooks) =="
 nb_log=$(mktemp)
 nbdev-test --n-workers 2 --do-print 2>&1 | tee "$nb_log"
 nb_rc=${PIPESTATUS[0]}
-nb_started=$(grep -c "^Starting " "$nb_log" || true)
+nb_started=$(grep -c "Starting " "$nb_log" || true)
 nb_done=$(grep -c "Completed " "$nb_log" || true)
 echo "notebooks: $nb_done passed, $((nb_started - nb_done)) failed"
 echo "== pytest =="

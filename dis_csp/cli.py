@@ -50,18 +50,15 @@ def cmd_train(args):
     from dis_csp.train import train, TrainConfig
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
                  if getattr(args, k) is not None}
-    model_config = None
-    if args.dropout is not None or args.kl_reduction is not None or args.weight:
-        from dis_csp.model import VAEConfig, LossWeights
-        weights = LossWeights()
-        for item in args.weight or []:
-            name, _, value = item.partition("=")
-            if not hasattr(weights, name) or not value:
-                raise DisCspError(f"--weight {item!r}: expected NAME=VALUE with NAME one of {list(vars(weights))}")
-            setattr(weights, name, float(value))
-        model_config = VAEConfig(weights=weights, **{k: getattr(args, k) for k in ("dropout", "kl_reduction") if getattr(args, k) is not None})
+    model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss") if getattr(args, k) is not None}
+    from dis_csp.model import LossWeights
+    for item in args.weight or []:
+        name, _, value = item.partition("=")
+        if name not in vars(LossWeights()) or not value:
+            raise DisCspError(f"--weight {item!r}: expected NAME=VALUE with NAME one of {list(vars(LossWeights()))}")
+        model.setdefault("weights", {})[name] = float(value)
     r = train(args.data, args.out, preset=args.preset, resume=args.resume, progress=not args.quiet,
-              model_config=model_config, **overrides)
+              model_overrides=model, **overrides)
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
 
@@ -83,6 +80,7 @@ def _add_model_commands(sub):
     t.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: the preset's)")
     t.add_argument("--dropout", type=float, help="model dropout (default 0)")
     t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default mean)")
+    t.add_argument("--occupancy-loss", choices=["mse", "cross_entropy"], help="occupancy term (default: the paper's mse)")
     t.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="a loss weight other than the paper's (repeatable), e.g. --weight coordinates=100")
     t.add_argument("--quiet", action="store_true", help="no progress bar")

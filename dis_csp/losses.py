@@ -34,9 +34,12 @@ def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.
     mask = tgt["site_mask"] if config.mask_padding else torch.ones_like(tgt["site_mask"])
     per_site = lambda x: (x * mask).sum(1).mean()                     # x: (B, S) -> scalar
     occ_pred = out.occupancy.softmax(-1)
-    occ = ((occ_pred - tgt["occupancy"]) ** 2).mean(-1)
-    if not config.mask_padding:   # the paper's form: padded columns must reproduce all-zero occupancies
-        occ = torch.where(tgt["site_mask"] > 0, occ, (occ_pred ** 2).mean(-1))
+    if config.occupancy_loss == "cross_entropy":   # -sum t log p: minimal at p = t, strong gradients when wrong
+        occ = -(tgt["occupancy"] * out.occupancy.log_softmax(-1)).sum(-1)
+    else:
+        occ = ((occ_pred - tgt["occupancy"]) ** 2).mean(-1)
+        if not config.mask_padding:   # the paper's form: padded columns must reproduce all-zero occupancies
+            occ = torch.where(tgt["site_mask"] > 0, occ, (occ_pred ** 2).mean(-1))
     ce = lambda logits, target: F.cross_entropy(logits.transpose(1, 2), target, reduction="none")
     d = periodic_difference(out.coordinates, tgt["coordinates"]) if config.torus_coordinates \
         else out.coordinates - tgt["coordinates"]
@@ -46,7 +49,7 @@ def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.
             "space_group": F.cross_entropy(out.space_group, tgt["space_group"]),
             "lattice": (out.lattice - tgt["lattice"]).abs().mean(),
             "occupancy": per_site(occ),
-            "multiplicity": per_site(ce(out.multiplicity, tgt["multiplicity"])),
+            "multiplicity": ce(out.multiplicity, tgt["multiplicity"]).sum(1).mean(),   # every column: 0 marks padding
             "letter": per_site(ce(out.letter, tgt["letter"])),
             "disordered": per_site(F.binary_cross_entropy_with_logits(out.disordered, tgt["disordered"], reduction="none")),
             "coordinates": per_site((d ** 2).mean(-1))}

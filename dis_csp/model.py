@@ -45,6 +45,7 @@ class VAEConfig:
     torus_coordinates: bool = True            # coordinate error on the torus (paper: plain MSE)
     mask_padding: bool = True                 # padded sites add nothing to per-site terms (paper: they do)
     dropout: float = 0.0                      # dropout after each hidden layer (regularizes small datasets)
+    occupancy_loss: str = "mse"               # 'mse' (paper) or 'cross_entropy' between occupancy distributions
     kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
 
     def to_dict(self) -> dict: return asdict(self)

@@ -6,7 +6,7 @@ one GPU, or several GPUs through `torchrun` (DistributedDataParallel)."""
 # %% ../nbs/12_train.ipynb #c002
 from __future__ import annotations
 import csv, io, json, math, os, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, replace, field
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from .model import DisorderedVAE, VAEConfig, LatticeScaler, save_checkpoint, rea
 from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
-__all__ = ['PRESETS', 'TERMS', 'TrainConfig', 'make_split', 'evaluate_terms', 'train']
+__all__ = ['PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -32,6 +32,16 @@ class TrainConfig:
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
     device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
+    model: dict = field(default_factory=dict)   # VAEConfig fields this preset changes (weights merge by name)
+
+def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConfig:
+    "VAEConfig defaults (the paper's weights), updated by the preset's `model` and then by `overrides`."
+    d = VAEConfig().to_dict()
+    for upd in (cfg.model, overrides or {}):
+        upd = dict(upd)
+        d["weights"] = {**d["weights"], **upd.pop("weights", {})}
+        d.update(upd)
+    return VAEConfig.from_dict(d)
 
 PRESETS = {
     "default": TrainConfig(),
@@ -89,7 +99,8 @@ def _dist():
     return (torch.distributed.get_rank(), world) if world > 1 else (0, 1)
 
 def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, progress: bool = True,
-          model_config: VAEConfig | None = None, stop_after_epochs: int | None = None, **overrides) -> dict:
+          model_config: VAEConfig | None = None, model_overrides: dict | None = None,
+          stop_after_epochs: int | None = None, **overrides) -> dict:
     "Train a VAE on a featurized dataset into `run_dir` (resume: continue from its last.pt with the stored settings)."
     if preset not in PRESETS: raise DisCspError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
     cfg = replace(PRESETS[preset], **overrides)
@@ -109,7 +120,7 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         if rank == 0:
             atomic_write_json(run / "split.json", split)
             atomic_write_json(run / "train_config.json", {"preset": preset, "dataset": str(dataset_dir), **asdict(cfg)})
-    model_config = model_config or VAEConfig()
+    model_config = model_config or model_config_for(cfg, model_overrides)
     torch.manual_seed(cfg.seed)
     A_tr, c_tr = _subset(ds, split["train"], device)
     A_va, c_va = _subset(ds, split["val"], device)
