@@ -17,7 +17,7 @@ from .crystal import WyckoffCrystal
 from .representation import TensorLayout, encode_many
 
 # %% auto #0
-__all__ = ['Dataset', 'load_dataset', 'build_dataset', 'format_summary']
+__all__ = ['featurizer_fingerprint', 'Dataset', 'load_dataset', 'build_dataset', 'format_summary']
 
 # %% ../nbs/08_dataset.ipynb #c005
 def _featurize_one(args):
@@ -29,6 +29,13 @@ def _featurize_one(args):
         return {"id": cid, "reason": e.reason, "message": e.message}
     except Exception as e:  # a bug in dis-csp or a dependency: keep going, but report it
         return {"id": cid, "reason": "error", "message": f"{type(e).__name__}: {e}"[:300]}
+
+def featurizer_fingerprint() -> str:
+    "Hash of the code that decides what a featurized crystal is: a build made by other code is not resumed."
+    import hashlib, dis_csp.featurize, dis_csp.symmetry, dis_csp.crystal
+    h = hashlib.sha256()
+    for mod in (dis_csp.featurize, dis_csp.symmetry, dis_csp.crystal): h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()[:16]
 
 def _shards(items, size):
     for start in range(0, len(items), size): yield start // size, items[start:start + size]
@@ -61,14 +68,12 @@ def build_dataset(source, out, *, processes: int | None = None, shard_size: int 
                   progress: bool = True, layout: TensorLayout = TensorLayout(), **featurize_kwargs) -> dict:
     "Featurize every CIF of `source` into `out/` (dataset.npz, records.jsonl, rejected.csv, summary.json)."
     out = Path(out); shard_dir = out / "shards"
-    from dis_csp import __version__
     params = {"source": str(source), "shard_size": shard_size, "featurize": featurize_kwargs, "layout": layout.to_dict(),
-              "dis_csp_version": __version__}
-    if resume and (out / "params.json").exists():
-        old = json.loads((out / "params.json").read_text())
-        if old != params:
-            raise DisCspError(f"{out}: holds a build with other settings ({old}); use another folder or resume=False")
-    elif shard_dir.exists():
+              "featurizer_code": featurizer_fingerprint()}
+    same = (out / "params.json").exists() and json.loads((out / "params.json").read_text()) == params
+    if resume and not same and shard_dir.exists():
+        print(f"{out}: built with other settings or by other featurizer code; featurizing again")
+    if not (resume and same) and shard_dir.exists():
         shutil.rmtree(shard_dir)
     atomic_write_json(out / "params.json", params)
     load = LoadReport()

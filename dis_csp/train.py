@@ -17,13 +17,13 @@ from .model import DisorderedVAE, VAEConfig, LatticeScaler, save_checkpoint, rea
 from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
-__all__ = ['PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'evaluate_terms', 'train']
+__all__ = ['FAST_LOSSES', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
 class TrainConfig:
     "How to train (the model's own settings live in `VAEConfig`)."
-    epochs: int = 60
+    epochs: int = 100
     batch_size: int = 64
     lr: float = 2e-3
     schedule: str = "onecycle"      # 'onecycle' (warm-up + cosine decay) or 'constant'
@@ -43,10 +43,13 @@ def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConf
         d.update(upd)
     return VAEConfig.from_dict(d)
 
+FAST_LOSSES = {"occupancy_loss": "cross_entropy",
+               "weights": {"occupancy": 5.0, "coordinates": 50.0, "kl": 16.0, "lattice": 10.0}}
+
 PRESETS = {
-    "default": TrainConfig(),
+    "default": TrainConfig(model=FAST_LOSSES),
     "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
-    "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1),
+    "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES),
 }
 
 # %% ../nbs/12_train.ipynb #c008
