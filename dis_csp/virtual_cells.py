@@ -141,9 +141,13 @@ def summarize(values) -> dict:
 COLUMNS = ["cell", "n_atoms", "density", "energy", "energy_per_atom", "density_relaxed", "relax_steps"]
 
 def _cell_task(plan, i, energy, relax, relax_steps, fmax):
+    return {"cell": i, **cell_properties(make_cell(plan, i), energy, relax, relax_steps, fmax)}
+
+def _chunk_task(plan, cells, energy, relax, relax_steps, fmax):
+    "Several cells in one worker task (less scheduling overhead per cell)."
     import torch
     if int(os.environ.get("DIS_CSP_WORKER_THREADS", "0")): torch.set_num_threads(int(os.environ["DIS_CSP_WORKER_THREADS"]))
-    return {"cell": i, **cell_properties(make_cell(plan, i), energy, relax, relax_steps, fmax)}
+    return [_cell_task(plan, i, energy, relax, relax_steps, fmax) for i in cells]
 
 def _fmt(v):
     return "" if v is None else (f"{v:.10g}" if isinstance(v, float) else str(v))
@@ -189,8 +193,12 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
                                                          dashboard_address=None, env={"DIS_CSP_WORKER_THREADS": "1"})
             with Client(scheduler or cluster) as client:
                 plan_f = client.scatter(plan, broadcast=True)
-                futures = [client.submit(_cell_task, plan_f, i, energy, relax, relax_steps, fmax, pure=False) for i in todo]
-                for fut in as_completed(futures): record(fut.result())
+                n_workers = max(1, len(client.scheduler_info()["workers"]))
+                size = 1 if relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
+                chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+                futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, pure=False) for ch in chunks]
+                for fut in as_completed(futures):
+                    for row in fut.result(): record(row)
             if cluster is not None: cluster.close()
         else:
             for i in todo: record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
