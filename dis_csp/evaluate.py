@@ -16,7 +16,8 @@ from .model import load, DisorderedVAE, LatticeScaler
 from .losses import targets, periodic_difference
 
 # %% auto #0
-__all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'reconstruction_metrics', 'evaluate']
+__all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'reconstruction_metrics', 'load_eval_data',
+           'evaluate']
 
 # %% ../nbs/13_evaluate.ipynb #c005
 @functools.lru_cache(maxsize=1)
@@ -99,7 +100,8 @@ def reconstruction_metrics(pred: dict, A: np.ndarray, c: np.ndarray, layout: Ten
     return out
 
 # %% ../nbs/13_evaluate.ipynb #c015
-def _load_data(data, layout: TensorLayout, run_dir: Path, split: str):
+def load_eval_data(data, layout: TensorLayout, run_dir: Path, split: str):
+    "Tensors (A, c), ids and rejection counts of a dataset folder (the run's `split` if it has one) or a CIF source."
     from dis_csp.dataset import load_dataset
     path = Path(data)
     if (path / "dataset.npz").exists():
@@ -128,7 +130,7 @@ def _load_data(data, layout: TensorLayout, run_dir: Path, split: str):
 def evaluate(checkpoint, data, out=None, split: str = "test", device: str = "cpu") -> dict:
     "Reconstruction metrics of `checkpoint` on `data`; written to `out` (JSON) when given."
     model, scaler = load(checkpoint, device)
-    A, c, ids, rejected = _load_data(data, model.layout, Path(checkpoint).parent, split)
+    A, c, ids, rejected = load_eval_data(data, model.layout, Path(checkpoint).parent, split)
     metrics = reconstruction_metrics(predict(model, scaler, A, c), A, c, model.layout)
     metrics = {"n_structures": metrics.pop("n_structures"), "n_rejected": rejected, **metrics}
     if out: atomic_write_json(out, metrics)
