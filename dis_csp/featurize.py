@@ -184,7 +184,7 @@ def _wrap(p):
     p = np.mod(p, 1.0)
     return np.where(np.abs(p - 1.0) < 1e-6, 0.0, p)
 
-def _smaller(a, b, tol=1e-4) -> bool:
+def _smaller(a, b, tol=1e-5) -> bool:
     "Lexicographic a < b over flat numeric sequences, values within `tol` counting as equal."
     for u, v in zip(a, b):
         if abs(u - v) > tol: return u < v
@@ -245,6 +245,15 @@ def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
     return best
 
 # %% ../nbs/04_featurize.ipynb #c019
+def _ambiguous_monoclinic(lattice, rel_tol: float = 0.02) -> bool:
+    "True if another short monoclinic cell (c + n a or a + n c, |n| <= 2) has nearly the length of a or c."
+    a, b, c, al, be, ga = lattice
+    cb = np.cos(np.radians(be))
+    for n in (-2, -1, 1, 2):
+        if abs(np.sqrt(c * c + n * n * a * a + 2 * n * a * c * cb) - c) < rel_tol * c: return True
+        if abs(np.sqrt(a * a + n * n * c * c + 2 * n * a * c * cb) - a) < rel_tol * a: return True
+    return abs(a - c) < rel_tol * c
+
 def _settle(crystal, rounds=4, **tolerances):
     from dis_csp.reconstruct import to_cif
     seen = [crystal]
@@ -262,7 +271,7 @@ def _settle(crystal, rounds=4, **tolerances):
         seen.append(again)
     return seen[-1]
 
-# %% ../nbs/04_featurize.ipynb #c020
+# %% ../nbs/04_featurize.ipynb #c021
 def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_tolerance: float = -1.0,
                  occupancy_tolerance: float = 1.05, vacancy_tolerance: float = 0.005, site_tolerance: float = 0.01,
                  max_atomic_number: int = 100, allow_p1: bool = False, max_sites: int = 9, max_multiplicity: int = 50,
@@ -316,12 +325,12 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
         raise FeaturizeError("too_many_species_on_site", f"{most} elements on one site > {max_species_per_site}", source)
     sites = _smallest_description(sg, orbit_list, vacancy_tolerance, source)
     crystal = WyckoffCrystal(int(ds.number), _lattice_parameters(ds.std_lattice), sites, id=source)
-    if ds.number <= settle_max_space_group:
+    if ds.number <= settle_max_space_group and (ds.number <= 2 or _ambiguous_monoclinic(crystal.lattice)):
         crystal = _settle(crystal, symprec=symprec, angle_tolerance=angle_tolerance, vacancy_tolerance=vacancy_tolerance,
                           site_tolerance=site_tolerance)
     return crystal
 
-# %% ../nbs/04_featurize.ipynb #c022
+# %% ../nbs/04_featurize.ipynb #c023
 def _structure_cell(structure) -> dict:
     from pymatgen.core.periodic_table import DummySpecies
     frac, z, occ, charge = [], [], [], []
