@@ -50,7 +50,7 @@ def cmd_train(args):
     from dis_csp.train import train, TrainConfig
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
                  if getattr(args, k) is not None}
-    model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss") if getattr(args, k) is not None}
+    model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss", "site_decoder") if getattr(args, k) is not None}
     from dis_csp.model import LossWeights
     for item in args.weight or []:
         name, _, value = item.partition("=")
@@ -81,6 +81,7 @@ def _add_model_commands(sub):
     t.add_argument("--dropout", type=float, help="model dropout (default 0)")
     t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default mean)")
     t.add_argument("--occupancy-loss", choices=["mse", "cross_entropy"], help="occupancy term (default: the paper's mse)")
+    t.add_argument("--site-decoder", choices=["conv", "shared"], help="site decoder (default: the paper's conv)")
     t.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="a loss weight other than the paper's (repeatable), e.g. --weight coordinates=100")
     t.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -46,6 +46,7 @@ class VAEConfig:
     mask_padding: bool = True                 # padded sites add nothing to per-site terms (paper: they do)
     dropout: float = 0.0                      # dropout after each hidden layer (regularizes small datasets)
     occupancy_loss: str = "mse"               # 'mse' (paper) or 'cross_entropy' between occupancy distributions
+    site_decoder: str = "conv"                # 'conv' (paper: CNN) or 'shared' (one MLP for every site slot + slot embedding)
     kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
 
     def to_dict(self) -> dict: return asdict(self)
@@ -92,9 +93,16 @@ class DisorderedVAE(nn.Module):
         self.decode_crystal = nn.Sequential(nn.Linear(config.latent_dim, config.decoder_hidden), nn.ReLU(), *drop,
                                             nn.Linear(config.decoder_hidden, h2), nn.ReLU())
         self.lattice_head, self.space_group_head = nn.Linear(h2, 6), nn.Linear(h2, 230)
-        self.decode_sites_in = nn.Linear(config.latent_dim, C * S)
+        if config.site_decoder == "shared":
+            H = config.decoder_hidden
+            self.slot_embedding = nn.Parameter(torch.randn(S, 32) * 0.1)
+            self.site_mlp = nn.Sequential(nn.Linear(config.latent_dim + 32, H), nn.ReLU(), *drop, nn.Linear(H, H), nn.ReLU())
+            C = H
+        else:
+            self.decode_sites_in = nn.Linear(config.latent_dim, C * S)
         deconvs = []
         for out, k in zip(reversed(config.conv_channels[:-1]), reversed(config.kernel_sizes[1:])):
+            if config.site_decoder == "shared": break
             deconvs += [nn.Conv1d(C, out, k, padding=k // 2), nn.ReLU(), *drop]
             C = out
         self.decode_sites = nn.Sequential(*deconvs)
@@ -114,8 +122,12 @@ class DisorderedVAE(nn.Module):
         "Named outputs for latent vectors z (B, latent)."
         S = self.layout.max_sites
         hc = self.decode_crystal(z)
-        hs = F.relu(self.decode_sites_in(z)).view(len(z), -1, S)
-        hs = self.decode_sites(hs)                                     # (B, C, S)
+        if self.config.site_decoder == "shared":                       # the same MLP for every slot, told which slot it is
+            slots = self.slot_embedding.expand(len(z), -1, -1)         # (B, S, 32)
+            hs = self.site_mlp(torch.cat([z[:, None, :].expand(-1, S, -1), slots], -1)).transpose(1, 2)  # (B, H, S)
+        else:
+            hs = F.relu(self.decode_sites_in(z)).view(len(z), -1, S)
+            hs = self.decode_sites(hs)                                 # (B, C, S)
         site = {k: head(hs).transpose(1, 2) for k, head in self.site_heads.items()}  # (B, S, width)
         return {"occupancy": site["occupancy"], "multiplicity": site["multiplicity"], "letter": site["letter"],
                 "disordered": site["disordered"].squeeze(-1), "coordinates": torch.sigmoid(site["coordinates"]),
