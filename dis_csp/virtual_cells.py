@@ -170,13 +170,13 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
     from tqdm.auto import tqdm
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     plan = plan_supercell(source, supercell, seed)
-    params = {"supercell": list(map(int, supercell)), "n": n, "seed": seed, "energy": energy, "relax": relax,
-              "relax_steps": relax_steps, "fmax": fmax, "n_points": int(len(plan.frac))}
+    params = {"supercell": list(map(int, supercell)), "seed": seed, "energy": energy, "relax": relax,
+              "relax_steps": relax_steps, "fmax": fmax, "n_points": int(len(plan.frac))}   # n may grow or shrink
     if (out / "params.json").exists() and json.loads((out / "params.json").read_text()) != params:
         raise DisCspError(f"{out}: holds virtual cells made with other settings; use another folder")
     atomic_write_json(out / "params.json", params)
     csv_path = out / "properties.csv"
-    done = _read_rows(csv_path)
+    done = {i: r for i, r in _read_rows(csv_path).items() if i < n}
     todo = [i for i in range(n) if i not in done]
     if not csv_path.exists() or not done:
         atomic_write(csv_path, ",".join(COLUMNS) + "\n")
@@ -203,7 +203,7 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
         else:
             for i in todo: record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
     bar.close()
-    rows = sorted(_read_rows(csv_path).values(), key=lambda r: int(r["cell"]))
+    rows = sorted((r for i, r in _read_rows(csv_path).items() if i < n), key=lambda r: int(r["cell"]))
     atomic_write(csv_path, ",".join(COLUMNS) + "\n" + "".join(",".join(r.get(c, "") for c in COLUMNS) + "\n" for r in rows))
     _write_extxyz(out / "cells.extxyz", plan, n)
     summary = {"n_cells": len(rows), "seconds_this_call": round(time.time() - t0, 2), "temperature": temperature,

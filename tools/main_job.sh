@@ -2,7 +2,8 @@
 # (delete the output, or OUT/RUN, to redo it):
 #   1. summary of the collection        2. featurize -> $OUT/dataset          3. train (default preset) -> $RUN
 #   4. evaluate the test split -> $OUT/metrics.json
-#   5. paper figures through papermill -> $OUT/figures/ (Fig. 2, Fig. 7, Tables 1-2 with Figs. 8-10)
+#   5. paper figures through papermill -> $OUT/figures/ (Fig. 2, Fig. 7, Tables 1-2 with Figs. 8-10, Fig. 11 with
+#      small virtual-cell ensembles; the notebook's parameters give the paper's 1000 cells)
 set -euo pipefail
 DATA="${DATA:-data/open_inorganic_cifs.jsonl.gz}"
 OUT="${OUT:-out}"
@@ -38,5 +39,6 @@ render() {  # notebook, output folder, parameters...
 render fig2_data_distribution.ipynb "$OUT/figures/fig2" -p dataset_dir "$ROOT/$OUT/dataset"
 render fig7_training_curves.ipynb "$OUT/figures/fig7" -p run_dir "$ROOT/$RUN"
 render tables_1_2_reconstruction.ipynb "$OUT/figures/tables_1_2" -p run_dir "$ROOT/$RUN" -p dataset_dir "$ROOT/$OUT/dataset"
+render fig11_virtual_cells.ipynb "$OUT/figures/fig11" -p n_cells_2 200 -p n_cells_3 40 -p n_relaxed 4   # paper: 1000 each
 echo
 echo "Done. Figures and tables in $OUT/figures/ (HTML, CSV, Markdown; executed notebooks beside them)."
