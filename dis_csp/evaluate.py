@@ -16,8 +16,8 @@ from .model import load, DisorderedVAE, LatticeScaler
 from .losses import targets, periodic_difference
 
 # %% auto #0
-__all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'reconstruction_metrics', 'load_eval_data',
-           'evaluate']
+__all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics',
+           'load_eval_data', 'evaluate']
 
 # %% ../nbs/13_evaluate.ipynb #c005
 @functools.lru_cache(maxsize=1)
@@ -66,16 +66,19 @@ def predict(model: DisorderedVAE, scaler: LatticeScaler, A: np.ndarray, c: np.nd
         outs["space_group"].append(o["space_group"].argmax(-1) + 1); outs["latent"].append(mu)
     return {k: torch.cat(v).cpu().numpy() for k, v in outs.items()}
 
+def true_values(A: np.ndarray, c: np.ndarray, layout: TensorLayout) -> dict:
+    "The true values of every head, by name, in the same form as `predict` gives (sites last but one)."
+    L = layout.A
+    return {"occupancy": A[:, L["occupancy"], :].transpose(0, 2, 1), "multiplicity": A[:, L["multiplicity"], :].argmax(1),
+            "letter": A[:, L["letter"], :].argmax(1), "disordered": A[:, L["disordered"].start, :] > 0.5,
+            "coordinates": A[:, layout.xyz, :].transpose(0, 2, 1), "lattice": c[:, layout.c["lattice"]].astype(np.float64),
+            "space_group": c[:, layout.c["space_group"]].argmax(1) + 1}
+
 def reconstruction_metrics(pred: dict, A: np.ndarray, c: np.ndarray, layout: TensorLayout) -> dict:
     "The metrics of paper Tables 1-2 for predictions `pred` of tensors (A, c)."
-    L = layout.A
-    occ_t = A[:, L["occupancy"], :].transpose(0, 2, 1)
-    mult_t = A[:, L["multiplicity"], :].argmax(1)
-    letter_t = A[:, L["letter"], :].argmax(1)
-    flag_t = A[:, L["disordered"].start, :] > 0.5
-    xyz_t = A[:, layout.xyz, :].transpose(0, 2, 1)
-    lat_t = c[:, layout.c["lattice"]].astype(np.float64)
-    sg_t = c[:, layout.c["space_group"]].argmax(1) + 1
+    t = true_values(A, c, layout)
+    occ_t, mult_t, letter_t, flag_t = t["occupancy"], t["multiplicity"], t["letter"], t["disordered"]
+    xyz_t, lat_t, sg_t = t["coordinates"], t["lattice"], t["space_group"]
     real = mult_t > 0
     d = pred["coordinates"] - xyz_t
     d -= np.round(d)

@@ -104,14 +104,11 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def reconstruction_figures(pred: dict, A: np.ndarray, c: np.ndarray, layout) -> dict[str, go.Figure]:
     "Figures 8 (crystal), 9 (sites) and 10 (SMA) of the paper for decoded predictions `pred` of tensors (A, c)."
-    from dis_csp.evaluate import multiplicity_table
-    L = layout.A
-    mult_t, letter_t = A[:, L["multiplicity"], :].argmax(1), A[:, L["letter"], :].argmax(1)
-    flag_t = A[:, L["disordered"].start, :] > 0.5
-    occ_t = A[:, L["occupancy"], :].transpose(0, 2, 1)
-    xyz_t = A[:, layout.xyz, :].transpose(0, 2, 1)
+    from dis_csp.evaluate import multiplicity_table, true_values
+    t = true_values(A, c, layout)
+    mult_t, letter_t, flag_t, occ_t, xyz_t = t["multiplicity"], t["letter"], t["disordered"], t["occupancy"], t["coordinates"]
+    lat_t, sg_t = t["lattice"], t["space_group"]
     real = mult_t > 0
-    lat_t, sg_t = c[:, :6], c[:, layout.c["space_group"]].argmax(1) + 1
     f8 = make_subplots(rows=2, cols=4, subplot_titles=["a (Å)", "b (Å)", "c (Å)", "space group", "alpha (°)", "beta (°)",
                                                         "gamma (°)", "disordered flag: ROC"])
     for i, name in enumerate(["a", "b", "c", "alpha", "beta", "gamma"]):
