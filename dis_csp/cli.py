@@ -47,7 +47,7 @@ def _add_featurize(sub):
 # %% ../nbs/90_cli.ipynb #c007
 def cmd_train(args):
     "Train the VAE on a featurized dataset."
-    from dis_csp.train import train, TrainConfig
+    from dis_csp.train import train
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
                  if getattr(args, k) is not None}
     model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss", "site_decoder") if getattr(args, k) is not None}

@@ -6,7 +6,6 @@ of the representation against pymatgen's own reading of a CIF."""
 # %% ../nbs/07_compare.ipynb #c002
 from __future__ import annotations
 import warnings
-import numpy as np
 from pymatgen.analysis.structure_matcher import StructureMatcher, AbstractComparator
 from pymatgen.core import Structure, Composition
 from .crystal import WyckoffCrystal

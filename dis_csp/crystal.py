@@ -4,9 +4,8 @@
 
 # %% ../nbs/03_crystal.ipynb #c002
 from __future__ import annotations
-import json, math
+import json
 from dataclasses import dataclass, field, asdict
-from .symmetry import space_group, WYCKOFF_LETTERS
 
 # %% auto #0
 __all__ = ['WyckoffSite', 'WyckoffCrystal']

@@ -13,7 +13,6 @@ from .core import DisCspError, atomic_write_json
 from .symmetry import space_group
 from .representation import TensorLayout, encode_many
 from .model import load, DisorderedVAE, LatticeScaler
-from .losses import targets, periodic_difference
 
 # %% auto #0
 __all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics',

@@ -5,7 +5,7 @@ its Wyckoff letter, multiplicity, canonical representative and occupancies — o
 
 # %% ../nbs/04_featurize.ipynb #c002
 from __future__ import annotations
-import math, os
+import os
 from pathlib import Path
 import numpy as np
 import spglib, gemmi
@@ -95,12 +95,11 @@ def read_cif_arrays(text: str, source: str = "") -> dict:
     if not sites: raise FeaturizeError("no_atoms", "no _atom_site loop with atoms", source)
     frac = np.array([[s.fract.x, s.fract.y, s.fract.z] for s in sites], float)
     has_type = len(block.find_values("_atom_site_type_symbol")) > 0   # without it gemmi copies the label
-    return {"cell": cell, "matrix": np.array(c.orth.mat.tolist()).T,  # rows = lattice vectors (Å)
+    return {"matrix": np.array(c.orth.mat.tolist()).T,  # rows = lattice vectors (Å)
             "frac": frac, "z": np.array([(s.element.atomic_number or element_number(s.type_symbol))
                                      if has_type and s.type_symbol not in ("", "?", ".")
                                      else element_number(s.label, label=True) for s in sites], int),
             "occ": np.array([s.occ for s in sites], float), "charge": np.array([s.charge for s in sites], int),
-            "labels": [s.label for s in sites], "type_symbols": [s.type_symbol for s in sites],
             "rotations": np.array([np.array(o.rot) / o.DEN for o in ops]),
             "translations": np.array([np.array(o.tran) / o.DEN for o in ops])}
 
@@ -215,6 +214,10 @@ def _site_key(s) -> tuple:
     return (WYCKOFF_LETTERS.index(s.letter), *[gemmi.Element(e).atomic_number for e in s.occupancy], -1,
             *[-v for v in s.occupancy.values()], *s.xyz)
 
+def _description_key(sites) -> list:
+    "Flat sort key of a whole description (its sites in order)."
+    return [v for s in sites for v in _site_key(s)]
+
 def _sort_sites(sites):
     import functools
     return sorted(sites, key=functools.cmp_to_key(lambda a, b: -1 if _smaller(_site_key(a), _site_key(b))
@@ -240,7 +243,7 @@ def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
         except FeaturizeError:
             if not np.any(shift): raise
             continue
-        key = [v for s in sites for v in _site_key(s)]
+        key = _description_key(sites)
         if best_key is None or _smaller(key, best_key): best, best_key = sites, key
     return best
 
@@ -263,7 +266,7 @@ def _settle(crystal, rounds=4, **tolerances):
                              max_disordered_sites=10**6, max_species_per_site=10**6, **tolerances)
         for i, old in enumerate(seen):
             if again.same_as(old, 1e-6):   # a fixed point, or a cycle of equally valid descriptions: take the smallest
-                key = lambda x: [v for s in x.sites for v in _site_key(s)] + list(x.lattice)
+                key = lambda x: _description_key(x.sites) + list(x.lattice)
                 best = seen[i]
                 for other in seen[i + 1:]:
                     if _smaller(key(other), key(best)): best = other

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .model import VAEConfig, VAEOutput, DisorderedVAE
+from .model import VAEConfig, VAEOutput
 from .representation import TensorLayout
 
 # %% auto #0

@@ -5,7 +5,6 @@ seven named heads. The checkpoint carries everything needed to use it."""
 
 # %% ../nbs/10_model.ipynb #c002
 from __future__ import annotations
-import math
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np

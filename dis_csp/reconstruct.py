@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from pymatgen.core import Structure, Lattice
 from .core import DisCspError
-from .symmetry import space_group, orbit, WYCKOFF_LETTERS
+from .symmetry import space_group, orbit
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, asdict
 import numpy as np
 import gemmi
 from .core import DisCspError
-from .symmetry import WYCKOFF_LETTERS, space_group
+from .symmetry import WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
