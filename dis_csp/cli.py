@@ -10,7 +10,8 @@ import dis_csp
 from .core import DisCspError
 
 # %% auto #0
-__all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'build_parser', 'main']
+__all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
@@ -126,6 +127,58 @@ def _add_virtual_cells(sub):
     v.set_defaults(func=cmd_virtual_cells)
 
 # %% ../nbs/90_cli.ipynb #c009
+def cmd_sample(args):
+    "Sample crystals from a run's latent space into CIFs, samples.jsonl and metrics.json."
+    from dis_csp.sample import sample_run
+    m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
+                   novelty=not args.no_novelty, progress=not args.quiet)
+    keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware",
+            "charge_neutral", "disordered_share", "uniqueness", "novelty", "discarded")
+    print(json.dumps({k: m[k] for k in keys}, indent=2))
+    print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
+
+def cmd_condition(args):
+    "Conditioned generation by gradient descent in latent space."
+    from dis_csp.condition import Conditions, condition_run
+    cond = Conditions(args.spacegroup, args.elements, allow_other_elements=args.allow_other_elements,
+                      disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy)
+    m = condition_run(args.checkpoint, args.out, cond, n=args.n, seed=args.seed, steps=args.steps, lr=args.lr,
+                      data=args.data, progress=not args.quiet)
+    print(json.dumps({k: m[k] for k in ("n", "success_rate", "per_condition")}, indent=2))
+    print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
+
+def _add_generation(sub):
+    s = sub.add_parser("sample", help="generate crystals from a run's latent space (paper Table 3)")
+    s.add_argument("--checkpoint", required=True, help="best.pt of a run (its samplers are fitted once, beside it)")
+    s.add_argument("--sampler", default="kde", choices=["kde", "gmm", "gaussian", "test"],
+                   help="latent sampler; 'test' encodes the run's test split (default kde)")
+    s.add_argument("--n", type=int, default=100, help="number of samples (for 'test': at most this many; default 100)")
+    s.add_argument("--mode", default="constrained", choices=["constrained", "raw"],
+                   help="constrained: valid by construction (default); raw: the paper's argmax + discard")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
+    s.add_argument("--out", required=True)
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_sample)
+    c = sub.add_parser("condition", help="generate crystals meeting conditions (gradient descent in latent space)")
+    c.add_argument("--checkpoint", required=True)
+    c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
+    c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
+    c.add_argument("--allow-other-elements", action="store_true")
+    c.add_argument("--disordered-sites", type=int, help="number of disordered Wyckoff sites")
+    c.add_argument("--site-element", help="an element that must sit on a disordered site")
+    c.add_argument("--occupancy", help="ELEMENT:FRACTION on a disordered site, e.g. Mg:0.5")
+    c.add_argument("--n", type=int, default=20, help="number of candidates (default 20)")
+    c.add_argument("--steps", type=int, default=600, help="Adam steps (default 600)")
+    c.add_argument("--lr", type=float, default=0.05)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    c.add_argument("--out", required=True)
+    c.add_argument("--quiet", action="store_true")
+    c.set_defaults(func=cmd_condition)
+
+# %% ../nbs/90_cli.ipynb #c010
 def build_parser() -> argparse.ArgumentParser:
     "The `dis-csp` argument parser with every subcommand."
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
@@ -139,9 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_featurize(sub)
     _add_model_commands(sub)
     _add_virtual_cells(sub)
+    _add_generation(sub)
     return p
 
-# %% ../nbs/90_cli.ipynb #c010
+# %% ../nbs/90_cli.ipynb #c011
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
     parser = build_parser()
@@ -155,6 +209,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return 0
 
-# %% ../nbs/90_cli.ipynb #c012
+# %% ../nbs/90_cli.ipynb #c013
 if __name__ == "__main__":   # `python -m dis_csp.cli ...`, and `torchrun -m dis_csp.cli train ...` for several GPUs
     raise SystemExit(main())

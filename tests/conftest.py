@@ -1,4 +1,4 @@
-import gzip, json
+import gzip, json, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -11,3 +11,25 @@ def sample_records():
     "The 200-entry sample as a list of JSON records."
     with gzip.open(SAMPLE, "rt") as f:
         return [json.loads(l) for l in f]
+
+EXE = str(Path(sys.executable).parent / "dis-csp")
+
+def run(*args, **kw):
+    "Run the dis-csp console script; the CompletedProcess."
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=900, **kw)
+
+@pytest.fixture(scope="session")
+def sample_dataset(tmp_path_factory):
+    "The 200-entry sample, featurized."
+    d = tmp_path_factory.mktemp("ds") / "dataset"
+    r = run("featurize", SAMPLE, "--out", d, "--quiet", "--processes", "2")
+    assert r.returncode == 0, r.stderr
+    return d
+
+@pytest.fixture(scope="session")
+def tiny_run(sample_dataset, tmp_path_factory):
+    "A run of the tiny preset (3 epochs) on the sample."
+    out = tmp_path_factory.mktemp("run") / "run"
+    r = run("train", "--data", sample_dataset, "--out", out, "--preset", "tiny", "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out

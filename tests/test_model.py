@@ -2,29 +2,11 @@
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest, torch
-from conftest import SAMPLE, ROOT
+from conftest import SAMPLE, ROOT, EXE, run
 
-EXE = str(Path(sys.executable).parent / "dis-csp")
 KEYS = {"n_structures", "n_rejected", "lattice_mae", "space_group_accuracy", "disordered_flag_accuracy",
         "ordered_sites", "disordered_sites", "sma"}
 
-def run(*args, **kw):
-    r = subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=600, **kw)
-    return r
-
-@pytest.fixture(scope="module")
-def sample_dataset(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ds") / "dataset"
-    r = run("featurize", SAMPLE, "--out", d, "--quiet", "--processes", "2")
-    assert r.returncode == 0, r.stderr
-    return d
-
-@pytest.fixture(scope="module")
-def tiny_run(sample_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "run"
-    r = run("train", "--data", sample_dataset, "--out", out, "--preset", "tiny", "--quiet")
-    assert r.returncode == 0, r.stderr
-    return out
 
 def test_run_folder_contents(tiny_run):
     for name in ("best.pt", "last.pt", "history.csv", "split.json", "train_config.json"):

@@ -1,0 +1,98 @@
+"""Generation end to end on a tiny run: samplers saved with the run, `dis-csp sample` in both modes and every sampler,
+CIFs that parse back to their declared space group, conditioned generation, and bad input."""
+import json, shutil, warnings
+from pathlib import Path
+import numpy as np
+import pytest
+from conftest import run
+
+METRIC_KEYS = {"generation_error", "sma", "validity_paper", "validity_disorder_aware", "charge_neutral", "uniqueness",
+               "novelty", "wasserstein", "space_group_histogram", "n_samples", "n_decoded", "discarded"}
+
+
+@pytest.fixture(scope="module")
+def kde_samples(tiny_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("kde")
+    r = run("sample", "--checkpoint", tiny_run / "best.pt", "--sampler", "kde", "--n", 40, "--seed", 3, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_sample_writes_everything(kde_samples, tiny_run):
+    m = json.loads((kde_samples / "metrics.json").read_text())
+    assert METRIC_KEYS <= set(m)
+    assert m["n_samples"] == 40 and m["generation_error"] == 0.0 and m["sma"] == 1.0
+    assert set(m["wasserstein"]) == {"density", "n_elements", "n_disordered_sites"}
+    recs = [json.loads(l) for l in (kde_samples / "samples.jsonl").read_text().splitlines()]
+    assert len(recs) == 40 and all(len(r["latent"]) == 256 for r in recs)
+    assert len(list((kde_samples / "cifs").glob("*.cif"))) == 40
+    assert (tiny_run / "samplers.npz").exists() and (tiny_run / "decoding.json").exists()
+
+
+def test_cifs_parse_to_declared_space_group(kde_samples):
+    from pymatgen.io.cif import CifParser
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    recs = [json.loads(l) for l in (kde_samples / "samples.jsonl").read_text().splitlines()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in recs:
+            s = CifParser(kde_samples / "cifs" / f"{r['id']}.cif").parse_structures(primitive=False)[0]
+            assert SpacegroupAnalyzer(s, symprec=1e-3).get_space_group_number() == r["crystal"]["space_group"], r["id"]
+            n_points = sum(site["multiplicity"] for site in r["crystal"]["sites"])
+            assert len(s) == n_points
+
+
+def test_same_seed_same_samples(kde_samples, tiny_run, tmp_path):
+    r = run("sample", "--checkpoint", tiny_run / "best.pt", "--sampler", "kde", "--n", 40, "--seed", 3, "--out", tmp_path,
+            "--quiet", "--no-novelty")
+    assert r.returncode == 0, r.stderr
+    a = [json.loads(l)["crystal"] for l in (kde_samples / "samples.jsonl").read_text().splitlines()]
+    b = [json.loads(l)["crystal"] for l in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert a == b
+
+
+@pytest.mark.parametrize("sampler", ["gmm", "gaussian", "test"])
+def test_other_samplers_and_raw_mode(sampler, tiny_run, tmp_path):
+    for mode in ("constrained", "raw"):
+        out = tmp_path / mode
+        r = run("sample", "--checkpoint", tiny_run / "best.pt", "--sampler", sampler, "--n", 20, "--mode", mode,
+                "--out", out, "--quiet", "--no-novelty")
+        assert r.returncode == 0, r.stderr
+        m = json.loads((out / "metrics.json").read_text())
+        assert m["n_samples"] == 20
+        if mode == "constrained": assert m["generation_error"] == 0.0 and m["n_decoded"] == 20
+        else:
+            assert m["generation_error"] == pytest.approx(1 - m["n_decoded"] / 20)
+            assert m["n_decoded"] == len(list((out / "cifs").glob("*.cif")))
+            assert sum(m["discarded"].values()) == 20 - m["n_decoded"]
+
+
+def test_sample_bad_input(tiny_run, tmp_path):
+    r = run("sample", "--checkpoint", tmp_path / "none.pt", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "no such checkpoint" in r.stderr
+    r = run("sample", "--checkpoint", tiny_run / "best.pt", "--n", 0, "--out", tmp_path / "o")
+    assert r.returncode == 2 and "positive number" in r.stderr
+    copy = tmp_path / "run"
+    shutil.copytree(tiny_run, copy)
+    (copy / "samplers.npz").write_bytes(b"garbage")          # a corrupt sampler file is refitted, not trusted
+    r = run("sample", "--checkpoint", copy / "best.pt", "--n", 5, "--out", tmp_path / "o2", "--quiet", "--no-novelty")
+    assert r.returncode == 0, r.stderr
+    (copy / "train_config.json").unlink()
+    (copy / "samplers.npz").unlink()
+    r = run("sample", "--checkpoint", copy / "best.pt", "--n", 5, "--out", tmp_path / "o3")
+    assert r.returncode == 2 and "pass --data" in r.stderr
+
+
+def test_condition_command(tiny_run, tmp_path):
+    r = run("condition", "--checkpoint", tiny_run / "best.pt", "--spacegroup", 62, "--elements", "Li,P,O",
+            "--disordered-sites", 1, "--occupancy", "Li:0.5", "--n", 4, "--steps", 20, "--out", tmp_path, "--quiet")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(m["per_condition"]) == {"space_group", "elements", "disordered_sites", "occupancy"}
+    recs = [json.loads(l) for l in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert m["success_rate"] == pytest.approx(np.mean([r["checks"]["success"] for r in recs]))
+    for args, msg in ((["--elements", "Li,Qq"], "unknown element 'Qq'"), (["--occupancy", "Li:2"], "not in (0, 1]"),
+                      (["--elements", "Li,O", "--site-element", "Fe"], "not in the element set"),
+                      (["--disordered-sites", "-1"], "0..9")):
+        r = run("condition", "--checkpoint", tiny_run / "best.pt", *args, "--out", tmp_path / "x")
+        assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)
