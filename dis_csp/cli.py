@@ -11,7 +11,7 @@ from .core import DisCspError
 
 # %% auto #0
 __all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition',
-           'build_parser', 'main']
+           'cmd_figures', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
@@ -179,6 +179,37 @@ def _add_generation(sub):
     c.set_defaults(func=cmd_condition)
 
 # %% ../nbs/90_cli.ipynb #c010
+def cmd_figures(args):
+    "Execute every paper notebook on a run with papermill; write OUT/index.html."
+    from dis_csp.figures import render_figures
+    overrides = {}
+    for item in args.set or []:
+        key, _, value = item.partition("=")
+        name, _, param = key.partition(".")
+        if not param or not value: raise DisCspError(f"--set {item!r}: expected FIGURE.PARAM=VALUE, e.g. table3.n_samples=1000")
+        try: value = json.loads(value)
+        except json.JSONDecodeError: pass
+        overrides.setdefault(name, {})[param] = value
+    res = render_figures(args.run, args.out, data=args.data, only=args.only, overrides=overrides, force=args.force,
+                         progress=not args.quiet)
+    for r in res: print(f"{r['name']:<12}{r['status']:<12}{r['seconds']:>8} s  {r.get('error', '')}")
+    print(f"wrote {args.out}/index.html")
+    if any(r["status"] == "failed" for r in res): raise DisCspError(f"{sum(r['status'] == 'failed' for r in res)} notebook(s) failed")
+
+def _add_figures(sub):
+    from dis_csp.figures import PAPER_NOTEBOOKS
+    f = sub.add_parser("figures", help="render every paper figure and table of a run (papermill) + index.html")
+    f.add_argument("--run", required=True, help="run folder (best.pt, split.json, history.csv)")
+    f.add_argument("--out", required=True, help="output folder (figures, tables, executed notebooks, index.html)")
+    f.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    f.add_argument("--only", nargs="+", metavar="NAME", help=f"some of: {' '.join(nb.name for nb in PAPER_NOTEBOOKS)}")
+    f.add_argument("--set", action="append", metavar="FIGURE.PARAM=VALUE",
+                   help="a notebook parameter, e.g. table3.n_samples=1000 (repeatable)")
+    f.add_argument("--force", action="store_true", help="re-run notebooks that are up to date")
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=cmd_figures)
+
+# %% ../nbs/90_cli.ipynb #c011
 def build_parser() -> argparse.ArgumentParser:
     "The `dis-csp` argument parser with every subcommand."
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
@@ -193,9 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_commands(sub)
     _add_virtual_cells(sub)
     _add_generation(sub)
+    _add_figures(sub)
     return p
 
-# %% ../nbs/90_cli.ipynb #c011
+# %% ../nbs/90_cli.ipynb #c012
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
     parser = build_parser()
@@ -209,6 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return 0
 
-# %% ../nbs/90_cli.ipynb #c013
+# %% ../nbs/90_cli.ipynb #c014
 if __name__ == "__main__":   # `python -m dis_csp.cli ...`, and `torchrun -m dis_csp.cli train ...` for several GPUs
     raise SystemExit(main())

@@ -15,7 +15,7 @@ import gemmi
 from .core import DisCspError, atomic_write, atomic_write_json
 
 # %% auto #0
-__all__ = ['ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'condition_run']
+__all__ = ['ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates', 'condition_run']
 
 # %% ../nbs/19_condition.ipynb #c005
 class ConditionError(DisCspError):
@@ -130,8 +130,8 @@ def condition_losses(out: dict, cond: Conditions, flag_threshold: float = 0.5) -
 
 # %% ../nbs/19_condition.ipynb #c010
 def optimize_latents(model, z0, cond: Conditions, kde=None, steps: int = 300, lr: float = 0.05, prior_weight: float = 1.0,
-                     flag_threshold: float = 0.5, seed: int = 0, progress: bool = False) -> tuple[np.ndarray, list[dict]]:
-    "Latent vectors optimized from `z0` for `cond`; and the mean loss terms every 50 steps."
+                     flag_threshold: float = 0.5, seed: int = 0, progress: bool = False, callback=None) -> tuple[np.ndarray, list[dict]]:
+    "Latent vectors optimized from `z0` for `cond`; and the mean loss terms every 50 steps. `callback(step, steps)`."
     from tqdm.auto import trange
     torch.manual_seed(seed)
     dev = next(model.parameters()).device
@@ -146,45 +146,58 @@ def optimize_latents(model, z0, cond: Conditions, kde=None, steps: int = 300, lr
             terms["prior"] = prior_weight * (-2 * kde.bandwidth ** 2 / z.shape[1]) * kde.log_density(z)
         total = sum(t.sum() for t in terms.values())
         opt.zero_grad(); total.backward(); opt.step(); sched.step()
+        if callback is not None and (step % 10 == 0 or step == steps - 1): callback(step + 1, steps)
         if step % 50 == 0 or step == steps - 1:
             history.append({"step": step, **{k: float(v.detach().mean()) for k, v in terms.items()}})
     for p_ in model.parameters(): p_.requires_grad_(True)
     return z.detach().cpu().numpy(), history
 
 # %% ../nbs/19_condition.ipynb #c014
+def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600,
+                           lr: float = 0.05, prior_weight: float = 0.1, pool: int = 50, flag_threshold: float = 0.5,
+                           kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list]:
+    "Optimized latents, decoded crystals, their checks (with `conditions` and `success`), and the loss history."
+    from dis_csp.generate import decode_latents
+    from dis_csp.metrics import sample_checks
+    if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
+    if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
+    start = start_sampler.sample(n * max(1, pool), seed)
+    with torch.no_grad():
+        terms = condition_losses(model.decode(torch.tensor(start)), cond, flag_threshold)
+        initial = sum(terms.values()) if terms else torch.zeros(len(start))
+    z0 = start[np.argsort(initial.numpy(), kind="stable")[:n]]
+    z, history = optimize_latents(model, z0, cond, kde, steps, lr, prior_weight, flag_threshold, seed, progress, callback)
+    decoded = decode_latents(model, scaler, z, "constrained", ids=[f"cond_{seed}_{i:04d}" for i in range(n)],
+                             flag_threshold=flag_threshold)
+    checks = []
+    for d in decoded:
+        ok = cond.check(d.crystal)
+        checks.append({**sample_checks(d.crystal), "conditions": ok, "success": all(ok.values())})
+    return z, decoded, checks, history
+
+# %% ../nbs/19_condition.ipynb #c016
 def condition_run(checkpoint, out, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600, lr: float = 0.05,
                   prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True) -> dict:
     "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
     from dis_csp.model import load
     from dis_csp.samplers import samplers_for
     from dis_csp.sample import run_dataset, flag_threshold_for
-    from dis_csp.generate import decode_latents
-    from dis_csp.metrics import sample_checks
     from dis_csp.reconstruct import to_cif
     if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
     t0 = time.time()
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     model, scaler = load(checkpoint)
-    if cond.max_sites != model.layout.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
     data = run_dataset(checkpoint, data)
     threshold = flag_threshold_for(checkpoint, data, model, scaler)
     kde = samplers_for(checkpoint, data, progress=progress)["kde"]
-    start = kde.sample(n * max(1, pool), seed)
-    with torch.no_grad():
-        terms = condition_losses(model.decode(torch.tensor(start)), cond, threshold)
-        initial = sum(terms.values()) if terms else torch.zeros(len(start))
-    z0 = start[np.argsort(initial.numpy(), kind="stable")[:n]]
-    z, history = optimize_latents(model, z0, cond, kde, steps, lr, prior_weight, threshold, seed, progress)
-    decoded = decode_latents(model, scaler, z, "constrained", ids=[f"cond_{seed}_{i:04d}" for i in range(n)],
-                             flag_threshold=threshold)
-    lines, met = [], []
-    for zi, d in zip(z, decoded):
-        ok = cond.check(d.crystal)
-        met.append(ok)
-        checks = {**sample_checks(d.crystal), "conditions": ok, "success": all(ok.values())}
+    z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, n, seed, steps, lr, prior_weight, pool,
+                                                         threshold, kde, progress)
+    lines, met = [], [c["conditions"] for c in checks]
+    for zi, d, c in zip(z, decoded, checks):
         atomic_write(out / "cifs" / f"{d.crystal.id}.cif", to_cif(d.crystal))
         lines.append(json.dumps({"id": d.crystal.id, "latent": np.round(zi.astype(float), 6).tolist(), "discarded": None,
-                                 "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs, "crystal": d.crystal.to_dict(), "checks": checks}))
+                                 "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs, "crystal": d.crystal.to_dict(),
+                                 "checks": c}))
     atomic_write(out / "samples.jsonl", "\n".join(lines) + "\n")
     metrics = {"conditions": cond.to_dict(), "n": n, "seed": seed, "steps": steps, "lr": lr, "prior_weight": prior_weight,
                "pool": pool, "flag_threshold": threshold,

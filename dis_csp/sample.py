@@ -17,7 +17,7 @@ from .metrics import sample_checks, uniqueness_novelty, generation_metrics
 from .reconstruct import to_cif
 
 # %% auto #0
-__all__ = ['run_dataset', 'flag_threshold_for', 'latents_for', 'sample_run', 'read_samples']
+__all__ = ['run_dataset', 'flag_threshold_for', 'latents_for', 'sample_run', 'read_samples', 'tiny_demo_run']
 
 # %% ../nbs/18_sample.ipynb #c005
 def run_dataset(checkpoint, data=None) -> Path:
@@ -106,3 +106,15 @@ def read_samples(path) -> list[dict]:
     for r in recs:
         if r["crystal"]: r["crystal"] = WyckoffCrystal.from_dict(r["crystal"])
     return recs
+
+# %% ../nbs/18_sample.ipynb #c009
+def tiny_demo_run(folder) -> Path:
+    "A run of the tiny preset on the embedded 200-entry sample in `folder` (made once); its folder."
+    from dis_csp.core import default_collection
+    from dis_csp.dataset import build_dataset
+    from dis_csp.train import train
+    folder = Path(folder).resolve()
+    if not (folder / "run" / "best.pt").exists():
+        build_dataset(default_collection(sample=True), folder / "dataset", progress=False, processes=1)
+        train(folder / "dataset", folder / "run", preset="tiny", progress=False)
+    return folder / "run"
