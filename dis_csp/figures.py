@@ -118,5 +118,12 @@ def write_index(out, run_dir, results: list[dict]) -> Path:
         items = [f"<li><a href='{p.relative_to(out).as_posix()}'>{html.escape(p.name)}</a></li>" for p in files]
         if executed.exists(): items.append(f"<li><a href='{executed.relative_to(out).as_posix()}'>executed notebook</a></li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
+    extras = [p for p in [out / "metrics.json", *sorted(out.glob("samples/*/metrics.json")),
+                          *sorted(out.glob("conditioned/*/metrics.json"))] if p.exists()]
+    if extras:
+        parts.append("<h2>Other outputs</h2><p>Reconstruction metrics of the test split, and the metrics of the sampling "
+                     "and conditioning steps (their CIFs and samples.jsonl beside them).</p><ul>")
+        parts += [f"<li><a href='{p.relative_to(out).as_posix()}'>{html.escape(p.relative_to(out).as_posix())}</a></li>" for p in extras]
+        parts.append("</ul>")
     parts.append("</body></html>")
     return atomic_write(out / "index.html", "\n".join(parts))

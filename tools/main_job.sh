@@ -1,15 +1,18 @@
-# The main job, as far as the pipeline goes today. Each step is skipped when its output is already there
-# (delete the output, or OUT/RUN, to redo it):
-#   1. summary of the collection        2. featurize -> $OUT/dataset          3. train (default preset) -> $RUN
+# The main job: the whole pipeline on the embedded open collection. Each step is skipped when its outputs are newer
+# than its inputs (delete them, or OUT / RUN, to redo a step):
+#   1. summary of the collection          2. featurize -> $OUT/dataset       3. train (default preset) -> $RUN
 #   4. evaluate the test split -> $OUT/metrics.json
-#   5. paper figures through papermill -> $OUT/figures/ (Fig. 2, Fig. 7, Tables 1-2 with Figs. 8-10, Fig. 11 with
-#      small virtual-cell ensembles; the notebook's parameters give the paper's 1000 cells)
+#   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json)
+#   6. condition: three conditioned generations -> $OUT/conditioned/*
+#   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
+#      $OUT/notebooks/, and $OUT/index.html linking every figure and table
 set -euo pipefail
 DATA="${DATA:-data/open_inorganic_cifs.jsonl.gz}"
 OUT="${OUT:-out}"
 RUN="${RUN:-runs/default}"
-ROOT="$PWD"
-step() { echo; echo "== $* =="; }
+N_SAMPLES="${N_SAMPLES:-1000}"
+step() { echo; echo "== $* == ($(date +%H:%M:%S))"; }
+stale() { [ ! -f "$1" ] || [ "$RUN/best.pt" -nt "$1" ]; }   # output missing or older than the checkpoint
 
 step "1. the collection"
 dis-csp summary "$DATA"
@@ -25,20 +28,30 @@ else
 fi
 
 step "4. evaluate"
-if [ ! -f "$OUT/metrics.json" ] || [ "$RUN/best.pt" -nt "$OUT/metrics.json" ]; then
+if stale "$OUT/metrics.json"; then
   dis-csp evaluate --checkpoint "$RUN/best.pt" --data "$OUT/dataset" --out "$OUT/metrics.json" > /dev/null
 fi
 python -c "import json; m=json.load(open('$OUT/metrics.json')); print(json.dumps({k: m[k] for k in ('n_structures','space_group_accuracy','sma')}))"
 
-step "5. paper figures"
-render() {  # notebook, output folder, parameters...
-  local nb="$1" dest="$2"; shift 2
-  mkdir -p "$dest"
-  papermill --cwd nbs/paper "nbs/paper/$nb" "$dest/$nb" -p out_dir "$ROOT/$dest" "$@" --no-progress-bar
+step "5. sample ($N_SAMPLES, KDE, constrained)"
+if stale "$OUT/samples/kde/metrics.json"; then
+  dis-csp sample --checkpoint "$RUN/best.pt" --sampler kde --n "$N_SAMPLES" --out "$OUT/samples/kde" --quiet
+fi
+
+step "6. condition"
+condition() {  # name, then the conditions
+  local name="$1"; shift
+  if stale "$OUT/conditioned/$name/metrics.json"; then
+    dis-csp condition --checkpoint "$RUN/best.pt" --n 40 --out "$OUT/conditioned/$name" --quiet "$@"
+  fi
+  python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], m['per_condition'])"
 }
-render fig2_data_distribution.ipynb "$OUT/figures/fig2" -p dataset_dir "$ROOT/$OUT/dataset"
-render fig7_training_curves.ipynb "$OUT/figures/fig7" -p run_dir "$ROOT/$RUN"
-render tables_1_2_reconstruction.ipynb "$OUT/figures/tables_1_2" -p run_dir "$ROOT/$RUN" -p dataset_dir "$ROOT/$OUT/dataset"
-render fig11_virtual_cells.ipynb "$OUT/figures/fig11" -p n_cells_2 200 -p n_cells_3 40 -p n_relaxed 4   # paper: 1000 each
+condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
+condition fm3m_MgAlO_Mg0.5 --spacegroup 225 --elements Mg,Al,O --disordered-sites 1 --occupancy Mg:0.5
+condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
+
+step "7. paper figures and tables"
+dis-csp figures --run "$RUN" --out "$OUT" --set table3.n_samples=500 \
+  --set fig11.n_cells_2=200 --set fig11.n_cells_3=40 --set fig11.n_relaxed=4   # fig11 paper: 1000 cells each
 echo
-echo "Done. Figures and tables in $OUT/figures/ (HTML, CSV, Markdown; executed notebooks beside them)."
+echo "Done ($(date +%H:%M:%S)). Open $OUT/index.html."

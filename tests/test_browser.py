@@ -1,0 +1,110 @@
+"""The tutorial in a real JupyterLab, driven by Playwright in headless Chromium: run all cells, operate the
+conditioning panel (an impossible element first, then a real request), and check that candidates appear and a
+structure view renders. Screenshots go to $DIS_CSP_ARTIFACTS (default out/test-artifacts)."""
+import json, os, shutil, socket, subprocess, sys, time, uuid, urllib.request
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("DIS_CSP_ARTIFACTS", ROOT / "out" / "test-artifacts"))
+if not CHROMIUM and not os.environ.get("CI"):
+    pytest.skip("no Chromium here (CI installs it: apt-get install chromium)", allow_module_level=True)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tiny_run, tmp_path_factory):
+    "JupyterLab serving a copy of the tutorial whose run_dir points at the tiny run."
+    root = tmp_path_factory.mktemp("lab")
+    nb = json.loads((ROOT / "nbs" / "tutorials" / "explore.ipynb").read_text())
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = [f"run_dir = {str(tiny_run)!r}\n", "steps = 40\n", "n_test = 30\n"]
+    (root / "explore.ipynb").write_text(json.dumps(nb))
+    config = root / ".config"
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"buildCheck": False, "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    port, token = _free_port(), uuid.uuid4().hex
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "CT_JUPYTER_EMBED_PORT": "0"}
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
+                             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                             "--LabApp.expose_app_in_browser=True"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2); break
+        except Exception: time.sleep(0.5)
+    else:
+        proc.kill(); pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-2000:])
+    yield base, token
+    proc.terminate()
+    try: proc.wait(20)
+    except subprocess.TimeoutExpired: proc.kill()
+
+
+def test_tutorial_panel_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+    base, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"): old.unlink()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        try:
+            page.goto(f"{base}/lab/workspaces/{uuid.uuid4().hex}/tree/explore.ipynb?token={token}")
+            page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook", timeout=120_000)
+            page.wait_for_function("""() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                                               return !s || s.getAttribute('data-status') === 'idle'; }""", timeout=120_000)
+            page.wait_for_timeout(2000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            # every code cell executed: no "[ ]" / "[*]" prompts left
+            page.wait_for_function("""() => { const ps = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                                              return ps.length > 0 && ps.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
+                                   timeout=300_000)
+            panel = page.locator(".dis-csp-panel")
+            panel.wait_for(timeout=60_000)
+            page.locator(".dis-csp-viewer .js-plotly-plot").first.wait_for(timeout=60_000)   # the first viewer
+            panel.scroll_into_view_if_needed()
+            # impossible input: a message in the panel, no traceback
+            elements = panel.locator("input[placeholder='e.g. Li,P,O']")
+            elements.fill("Li,Qq"); elements.press("Tab")
+            panel.locator(".dis-csp-generate").click()
+            page.wait_for_function("""() => document.querySelector('.dis-csp-panel .dis-csp-message')
+                                              .textContent.includes('unknown element')""", timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "panel_error.png"), full_page=False)
+            # a real request: Pnma, {Li, P, O}, one disordered site
+            elements.fill("Li,P,O"); elements.press("Tab")
+            panel.locator("select").first.select_option(label="62 Pnma")
+            panel.locator("select").nth(1).select_option(label="1")
+            panel.locator(".dis-csp-generate").click()
+            page.wait_for_selector(".dis-csp-panel .dis-csp-results table", timeout=180_000)
+            page.wait_for_function("""() => document.querySelector('.dis-csp-panel .dis-csp-message')
+                                              .textContent.includes('candidates meet every condition')""", timeout=60_000)
+            rows = panel.locator(".dis-csp-results tbody tr").count()
+            assert rows == 8, rows
+            page.locator(".dis-csp-panel .dis-csp-viewer .js-plotly-plot").first.wait_for(timeout=60_000)
+            assert panel.locator(".dis-csp-viewer a.dis-csp-cif").count() == 1
+            formulas = panel.locator(".dis-csp-results tbody tr td:nth-child(2)").all_inner_texts()
+            title = panel.locator(".dis-csp-viewer").first.inner_text().split("\n")[0]
+            assert any(title.startswith(f.strip()) for f in formulas), (title, formulas)   # the viewer shows a candidate
+            panel.locator(".dis-csp-results").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "panel_results.png"), full_page=False)
+            panel.locator(".dis-csp-viewer").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "panel_structure.png"), full_page=False)
+            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+            assert not any("Traceback" in e for e in errors), errors
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
