@@ -6,8 +6,10 @@ cd "$(dirname "$0")"
 source tools/env.sh || exit 1
 set +e
 echo "== nbdev-test (notebooks) =="
+# nbs/paper and nbs/tutorials are executed by pytest instead, the way users run them: papermill on a tiny run
+# (tests/test_figures.py) and JupyterLab in a browser (tests/test_browser.py)
 nb_log=$(mktemp)
-nbdev-test --n-workers 2 --do-print 2>&1 | tee "$nb_log"
+nbdev-test --n-workers 2 --do-print --skip-folder-re '^([_.].*|paper|tutorials)$' 2>&1 | tee "$nb_log"
 nb_rc=${PIPESTATUS[0]}
 nb_started=$(grep -c "Starting " "$nb_log" || true)
 nb_done=$(grep -c "Completed " "$nb_log" || true)

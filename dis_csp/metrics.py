@@ -51,11 +51,17 @@ def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bo
     els = [e for e, n in composition.items() if n > 1e-6]
     if not els: return False
     if all(Element(e).is_metal for e in els): return True
-    sums = np.zeros(1)
-    for e in els:                                   # reachable total charges, element by element (no product blow-up)
-        n = composition[e]
-        sums = np.unique(np.round((sums[:, None] + n * np.array(oxidation_states(e), float)[None]).ravel(), 4))
-    return bool(np.min(np.abs(sums)) <= tolerance * sum(composition[e] for e in els))
+    allowed = tolerance * sum(composition[e] for e in els)          # elementary charges per cell
+    step = allowed / (2 * len(els))                                  # grid of the sums: rounding adds <= allowed / 4
+    charges = [np.round(composition[e] * np.array(oxidation_states(e), float) / step).astype(np.int64) for e in els]
+    reach = np.cumsum([np.abs(c).max() for c in charges][::-1])[::-1]  # the most the remaining elements can add
+    sums = np.zeros(1, np.int64)
+    for i, c in enumerate(charges):                                   # reachable totals, element by element
+        sums = np.unique((sums[:, None] + c[None]).ravel())
+        rest = reach[i + 1] if i + 1 < len(charges) else 0
+        sums = sums[np.abs(sums) <= rest + allowed / step]              # too far from 0 to come back: dropped
+        if not len(sums): return False
+    return bool(np.min(np.abs(sums)) * step <= allowed)
 
 # %% ../nbs/17_metrics.ipynb #c011
 AVOGADRO_CM3 = 1.66053906660   # g/cm3 per (amu / Å^3)
