@@ -18,7 +18,7 @@ from .evaluate import multiplicity_table
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_heads',
-           'decode_latents', 'calibrate_flag_threshold']
+           'found_space_group', 'settle_symmetry', 'decode_latents', 'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
 @torch.no_grad()
@@ -128,7 +128,7 @@ def _occupancy(p: np.ndarray, ordered: bool, min_occupancy: float, vacancy_toler
     return occ, True
 
 def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
-                 max_multiplicity: int = 50, flag_threshold: float = 0.5, id: str = "") -> Decoded:
+                 max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
     "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
     if mode not in ("constrained", "raw"): raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
     table = multiplicity_table()
@@ -188,9 +188,60 @@ def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01
                                  project_to_wyckoff(number, WYCKOFF_LETTERS[li - 1], h["coordinates"][j])[0],
                                  {_element(np.argmax(h["occupancy"][j][:-1])): 1.0}, False)); note("fallback_site")
     if tuple(lattice) != tuple(float(v) for v in h["lattice"]): note("lattice")
+    crystal = WyckoffCrystal(number, lattice, sites, id=id)
+    if symprec: crystal = settle_symmetry(crystal, symprec, note)
     sg = space_group(number)
-    fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in sites)
-    return Decoded(WyckoffCrystal(number, lattice, sites, id=id), None, fits, sma, repairs)
+    fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
+    return Decoded(crystal, None, fits, sma, repairs)
+
+def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01) -> int | None:
+    "The space group spglib finds for the full cell (distinct occupancies are distinct species), None if it cannot."
+    import spglib
+    from pymatgen.core import Lattice
+    from dis_csp.reconstruct import site_points
+    pts, types, kinds = [], [], {}
+    for s in crystal.sites:
+        key = tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items()))
+        p = site_points(crystal, s); pts.append(p); types += [kinds.setdefault(key, len(kinds) + 1)] * len(p)
+    cell = (Lattice.from_parameters(*crystal.lattice).matrix, np.concatenate(pts), types)
+    try: return spglib.get_symmetry_dataset(cell, symprec=symprec).number
+    except Exception: return None
+
+def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda k: None, step: float = 0.02) -> WyckoffCrystal:
+    "`crystal`, changed as little as needed so that spglib finds exactly its space group at `symprec` (Å)."
+    import copy
+    if found_space_group(crystal, symprec) == crystal.space_group: return crystal
+    sg = space_group(crystal.space_group)
+    free = [i for i, s in enumerate(crystal.sites) if np.linalg.matrix_rank(sg.wyckoff[s.letter].rotation) > 0]
+    def nudged(x, idx, k):
+        x = copy.deepcopy(x)
+        for i in idx:
+            s = x.sites[i]; wp = sg.wyckoff[s.letter]
+            p = np.linalg.pinv(wp.rotation) @ (np.asarray(s.xyz) - wp.translation) + step * _NUDGES[k] / 0.05
+            xyz = np.mod(p @ wp.rotation.T + wp.translation, 1.0)
+            if len(orbit(sg, xyz)) == s.multiplicity: x.sites[i] = WyckoffSite(s.letter, s.multiplicity, tuple(map(float, xyz)), s.occupancy, s.disordered)
+        return x
+    for idx in [[i] for i in free] + [free]:                     # one free site at a time, then all of them
+        for k in range(2):
+            trial = nudged(crystal, idx, k)
+            if found_space_group(trial, symprec) == crystal.space_group:
+                note("symmetry_nudged"); return trial
+    a, b, c, al, be, ga = crystal.lattice                        # a metric of higher symmetry (beta ~ 90, a ~ b ...):
+    stretched = copy.deepcopy(crystal)                           # stretch it within the crystal system
+    system = sg.crystal_system
+    if system == "monoclinic": stretched.lattice = (a * 1.01, b, c * 0.99, al, be + 1.0 if be >= 90 else be - 1.0, ga)
+    elif system == "triclinic": stretched.lattice = (a * 1.01, b, c * 0.99, al + 1.0, be - 1.0, ga + 0.5)
+    elif system == "orthorhombic": stretched.lattice = (a * 1.01, b, c * 0.99, al, be, ga)
+    elif system in ("tetragonal", "trigonal", "hexagonal"): stretched.lattice = (a, b, c * 1.01, al, be, ga)
+    for trial in (stretched, nudged(stretched, free, 0)):
+        if found_space_group(trial, symprec) == crystal.space_group:
+            note("lattice_stretched"); return trial
+    for i in range(len(crystal.sites) - 1, 0, -1):                # a site on top of another: drop the later one
+        trial = copy.deepcopy(crystal); del trial.sites[i]
+        if found_space_group(trial, symprec) == crystal.space_group:
+            note("coincident_site_dropped"); return trial
+    note("symmetry_unsettled")
+    return crystal
 
 def _same_orbit(number: int, sites: list, site: WyckoffSite, tol: float = 1e-3):
     "Index of the site in `sites` whose orbit contains `site`'s point, or None."
@@ -202,7 +253,7 @@ def _same_orbit(number: int, sites: list, site: WyckoffSite, tol: float = 1e-3):
         if np.any(np.all(np.abs(d) < tol, axis=1)): return i
     return None
 
-# %% ../nbs/16_generate.ipynb #c022
+# %% ../nbs/16_generate.ipynb #c024
 def decode_latents(model, scaler, z, mode: str = "constrained", ids=None, **kwargs) -> list[Decoded]:
     "Decoded crystals of latent vectors z (N, latent)."
     H = head_probabilities(model, scaler, z)
@@ -211,7 +262,7 @@ def decode_latents(model, scaler, z, mode: str = "constrained", ids=None, **kwar
     return [decode_heads({k: v[i] for k, v in H.items()}, mode, max_multiplicity=max_mult, id=ids[i], **kwargs)
             for i in range(len(z))]
 
-# %% ../nbs/16_generate.ipynb #c023
+# %% ../nbs/16_generate.ipynb #c025
 def calibrate_flag_threshold(model, scaler, A: np.ndarray, c: np.ndarray, grid=np.arange(0.2, 0.525, 0.025),
                              max_crystals: int = 400, seed: int = 0) -> float:
     "Flag threshold at which decoded (constrained) crystals of tensors (A, c) are as often disordered as the true ones."
