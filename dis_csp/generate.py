@@ -194,8 +194,9 @@ def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
     return Decoded(crystal, None, fits, sma, repairs)
 
-def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01) -> int | None:
-    "The space group spglib finds for the full cell (distinct occupancies are distinct species), None if it cannot."
+def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01, angle_tolerance: float = 5.0) -> int | None:
+    "The space group spglib finds for the full cell (distinct occupancies distinct species; pymatgen's default"
+    " tolerances), None if it cannot."
     import spglib
     from pymatgen.core import Lattice
     from dis_csp.reconstruct import site_points
@@ -204,7 +205,7 @@ def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01) -> int | N
         key = tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items()))
         p = site_points(crystal, s); pts.append(p); types += [kinds.setdefault(key, len(kinds) + 1)] * len(p)
     cell = (Lattice.from_parameters(*crystal.lattice).matrix, np.concatenate(pts), types)
-    try: return spglib.get_symmetry_dataset(cell, symprec=symprec).number
+    try: return spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance).number
     except Exception: return None
 
 def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda k: None, step: float = 0.02) -> WyckoffCrystal:
@@ -229,8 +230,9 @@ def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda 
     a, b, c, al, be, ga = crystal.lattice                        # a metric of higher symmetry (beta ~ 90, a ~ b ...):
     stretched = copy.deepcopy(crystal)                           # stretch it within the crystal system
     system = sg.crystal_system
-    if system == "monoclinic": stretched.lattice = (a * 1.01, b, c * 0.99, al, be + 1.0 if be >= 90 else be - 1.0, ga)
-    elif system == "triclinic": stretched.lattice = (a * 1.01, b, c * 0.99, al + 1.0, be - 1.0, ga + 0.5)
+    away = lambda t: t if abs(t - 90) > 6 else (96.0 if t >= 90 else 84.0)   # beyond pymatgen's 5° angle tolerance
+    if system == "monoclinic": stretched.lattice = (a * 1.01, b, c * 0.99, al, away(be), ga)
+    elif system == "triclinic": stretched.lattice = (a * 1.01, b, c * 0.99, away(al), away(be), away(ga))
     elif system == "orthorhombic": stretched.lattice = (a * 1.01, b, c * 0.99, al, be, ga)
     elif system in ("tetragonal", "trigonal", "hexagonal"): stretched.lattice = (a, b, c * 1.01, al, be, ga)
     for trial in (stretched, nudged(stretched, free, 0)):

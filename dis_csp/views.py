@@ -125,7 +125,8 @@ def gallery_figure(crystals: list[WyckoffCrystal], columns: int = 2, height_per_
                 tr.showlegend = tr.name not in seen; seen.add(tr.name)
             fig.add_trace(tr)
         fig.layout[scene].update(_scene())
-    fig.update_layout(height=rows * height_per_row, title=title, margin=dict(l=0, r=0, t=60, b=0))
+    fig.update_layout(height=rows * height_per_row + (50 if title else 0), title=dict(text=title, y=0.995, yanchor="top"),
+                      margin=dict(l=0, r=0, t=110 if title else 60, b=0))
     return fig
 
 # %% ../nbs/20_views.ipynb #c014

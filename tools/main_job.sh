@@ -51,7 +51,7 @@ condition fm3m_MgAlO_Mg0.5 --spacegroup 225 --elements Mg,Al,O --disordered-site
 condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
 step "7. paper figures and tables"
-dis-csp figures --run "$RUN" --out "$OUT" --set table3.n_samples=500 \
+dis-csp figures --run "$RUN" --out "$OUT" --set table3.n_samples=1000 \
   --set fig11.n_cells_2=200 --set fig11.n_cells_3=40 --set fig11.n_relaxed=4   # fig11 paper: 1000 cells each
 echo
 echo "Done ($(date +%H:%M:%S)). Open $OUT/index.html."
