@@ -5,6 +5,7 @@ disordered sites), and write a symmetric CIF with Wyckoff symbols and occupancie
 
 # %% ../nbs/06_reconstruct.ipynb #c002
 from __future__ import annotations
+import functools
 import numpy as np
 from pymatgen.core import Structure, Lattice
 from .core import DisCspError
@@ -18,12 +19,18 @@ __all__ = ['ReconstructError', 'site_points', 'to_structure', 'to_cif']
 class ReconstructError(DisCspError):
     "A `WyckoffCrystal` whose sites do not fit its space group (a letter it lacks, a wrong multiplicity ...)."
 
+@functools.lru_cache(maxsize=4096)
+def _orbit_cached(number: int, xyz: tuple, tol: float) -> np.ndarray:
+    pts = orbit(space_group(number), xyz, tol)
+    pts.flags.writeable = False                    # shared between callers
+    return pts
+
 def site_points(crystal: WyckoffCrystal, site: WyckoffSite, tol: float = 1e-4) -> np.ndarray:
-    "The fractional coordinates of every point of `site`'s orbit in the conventional cell."
+    "The fractional coordinates of every point of `site`'s orbit in the conventional cell (read-only, cached)."
     sg = space_group(crystal.space_group)
     if site.letter not in sg.wyckoff:
         raise ReconstructError(f"{crystal.id}: space group {sg.number} has no Wyckoff letter {site.letter!r}")
-    pts = orbit(sg, site.xyz, tol)
+    pts = _orbit_cached(sg.number, tuple(float(v) for v in site.xyz), tol)
     if len(pts) != site.multiplicity or sg.multiplicity(site.letter) != site.multiplicity:
         raise ReconstructError(f"{crystal.id}: site {site.label} at {np.round(site.xyz, 4).tolist()} has {len(pts)} images "
                                f"in space group {sg.number} ({site.letter} has multiplicity {sg.multiplicity(site.letter)})")
