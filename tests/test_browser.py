@@ -101,6 +101,16 @@ def test_tutorial_panel_in_jupyterlab(lab):
             page.screenshot(path=str(ARTIFACTS / "panel_results.png"), full_page=False)
             panel.locator(".dis-csp-viewer").first.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "panel_structure.png"), full_page=False)
+            # crystal-toolkit: the toggle swaps the plotly picture for crystal-toolkit's viewer (a Dash app in the kernel)
+            viewer = panel.locator(".dis-csp-viewer").first
+            viewer.locator("button", has_text="crystal-toolkit").click()
+            frame = viewer.locator(".dis-csp-picture iframe")
+            frame.wait_for(timeout=90_000)
+            inner = frame.content_frame
+            inner.locator("canvas").first.wait_for(timeout=90_000)      # its three.js scene
+            page.wait_for_timeout(3000)
+            viewer.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "panel_crystal_toolkit.png"), full_page=False)
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
             assert not any("Traceback" in e for e in errors), errors
         except Exception:
