@@ -155,18 +155,21 @@ def optimize_latents(model, z0, cond: Conditions, kde=None, steps: int = 300, lr
 # %% ../nbs/19_condition.ipynb #c014
 def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600,
                            lr: float = 0.05, prior_weight: float = 0.1, pool: int = 50, flag_threshold: float = 0.5,
-                           kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list]:
+                           kde=None, progress: bool = False, callback=None, overshoot: int = 3) -> tuple[np.ndarray, list, list[dict], list]:
     "Optimized latents, decoded crystals, their checks (with `conditions` and `success`), and the loss history."
     from dis_csp.generate import decode_latents
     from dis_csp.metrics import sample_checks
     if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
     if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
-    start = start_sampler.sample(n * max(1, pool), seed)
-    with torch.no_grad():
-        terms = condition_losses(model.decode(torch.tensor(start)), cond, flag_threshold)
-        initial = sum(terms.values()) if terms else torch.zeros(len(start))
-    z0 = start[np.argsort(initial.numpy(), kind="stable")[:n]]
+    m = n * max(1, overshoot)
+    start = start_sampler.sample(m * max(1, pool), seed)
+    def loss(z):
+        with torch.no_grad():
+            terms = condition_losses(model.decode(torch.as_tensor(z)), cond, flag_threshold)
+        return (sum(terms.values()) if terms else torch.zeros(len(z))).numpy()
+    z0 = start[np.argsort(loss(start), kind="stable")[:m]]
     z, history = optimize_latents(model, z0, cond, kde, steps, lr, prior_weight, flag_threshold, seed, progress, callback)
+    z = z[np.sort(np.argsort(loss(z), kind="stable")[:n])]      # the n that ended with the lowest condition loss
     decoded = decode_latents(model, scaler, z, "constrained", ids=[f"cond_{seed}_{i:04d}" for i in range(n)],
                              flag_threshold=flag_threshold)
     checks = []

@@ -47,7 +47,7 @@ condition() {  # name, then the conditions
   python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], m['per_condition'])"
 }
 condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
-condition fm3m_MgAlO_Mg0.5 --spacegroup 225 --elements Mg,Al,O --disordered-sites 1 --occupancy Mg:0.5
+condition pnma_LiPO_Li0.5 --spacegroup 62 --elements Li,P,O --disordered-sites 1 --occupancy Li:0.5
 condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
 step "7. paper figures and tables"
