@@ -6,13 +6,13 @@ Appendix D, Fig. 12)."""
 
 # %% ../nbs/19_condition.ipynb #c002
 from __future__ import annotations
-import json, time
+import time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 import torch
 import gemmi
-from .core import DisCspError, atomic_write, atomic_write_json
+from .core import DisCspError, atomic_write_json
 
 # %% auto #0
 __all__ = ['ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates', 'condition_run']
@@ -182,26 +182,17 @@ def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: in
 def condition_run(checkpoint, out, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600, lr: float = 0.05,
                   prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True) -> dict:
     "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
-    from dis_csp.model import load
     from dis_csp.samplers import samplers_for
-    from dis_csp.sample import run_dataset, flag_threshold_for
-    from dis_csp.reconstruct import to_cif
+    from dis_csp.sample import open_run, write_samples
     if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
     t0 = time.time()
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    model, scaler = load(checkpoint)
-    data = run_dataset(checkpoint, data)
-    threshold = flag_threshold_for(checkpoint, data, model, scaler)
+    model, scaler, data, threshold = open_run(checkpoint, data)
     kde = samplers_for(checkpoint, data, progress=progress)["kde"]
     z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, n, seed, steps, lr, prior_weight, pool,
                                                          threshold, kde, progress)
-    lines, met = [], [c["conditions"] for c in checks]
-    for zi, d, c in zip(z, decoded, checks):
-        atomic_write(out / "cifs" / f"{d.crystal.id}.cif", to_cif(d.crystal))
-        lines.append(json.dumps({"id": d.crystal.id, "latent": np.round(zi.astype(float), 6).tolist(), "discarded": None,
-                                 "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs, "crystal": d.crystal.to_dict(),
-                                 "checks": c}))
-    atomic_write(out / "samples.jsonl", "\n".join(lines) + "\n")
+    write_samples(out, z, decoded, checks)
+    met = [c["conditions"] for c in checks]
     metrics = {"conditions": cond.to_dict(), "n": n, "seed": seed, "steps": steps, "lr": lr, "prior_weight": prior_weight,
                "pool": pool, "flag_threshold": threshold,
                "success_rate": float(np.mean([all(m.values()) for m in met])),

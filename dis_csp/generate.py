@@ -199,12 +199,12 @@ def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01, angle_tole
     " tolerances), None if it cannot."
     import spglib
     from pymatgen.core import Lattice
-    from dis_csp.reconstruct import site_points
-    pts, types, kinds = [], [], {}
-    for s in crystal.sites:
-        key = tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items()))
-        p = site_points(crystal, s); pts.append(p); types += [kinds.setdefault(key, len(kinds) + 1)] * len(p)
-    cell = (Lattice.from_parameters(*crystal.lattice).matrix, np.concatenate(pts), types)
+    from dis_csp.metrics import cell_points
+    frac, owner, _ = cell_points(crystal)
+    kinds = {}
+    site_type = [kinds.setdefault(tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items())), len(kinds) + 1)
+                 for s in crystal.sites]
+    cell = (Lattice.from_parameters(*crystal.lattice).matrix, frac, np.array(site_type)[owner])
     try: return spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance).number
     except Exception: return None
 
@@ -217,9 +217,9 @@ def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda 
     def nudged(x, idx, k):
         x = copy.deepcopy(x)
         for i in idx:
-            s = x.sites[i]; wp = sg.wyckoff[s.letter]
-            p = np.linalg.pinv(wp.rotation) @ (np.asarray(s.xyz) - wp.translation) + step * _NUDGES[k] / 0.05
-            xyz = np.mod(p @ wp.rotation.T + wp.translation, 1.0)
+            s = x.sites[i]
+            _, _, R, t, P = _projector(crystal.space_group, s.letter)
+            xyz = np.mod((P @ (np.asarray(s.xyz) - t) + step * _NUDGES[k] / 0.05) @ R.T + t, 1.0)
             if len(orbit(sg, xyz)) == s.multiplicity: x.sites[i] = WyckoffSite(s.letter, s.multiplicity, tuple(map(float, xyz)), s.occupancy, s.disordered)
         return x
     for idx in [[i] for i in free] + [free]:                     # one free site at a time, then all of them

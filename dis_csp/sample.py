@@ -17,7 +17,8 @@ from .metrics import sample_checks, uniqueness_novelty, generation_metrics
 from .reconstruct import to_cif
 
 # %% auto #0
-__all__ = ['run_dataset', 'flag_threshold_for', 'latents_for', 'sample_run', 'read_samples', 'tiny_demo_run']
+__all__ = ['run_dataset', 'flag_threshold_for', 'open_run', 'latents_for', 'sample_run', 'write_samples', 'read_samples',
+           'tiny_demo_run']
 
 # %% ../nbs/18_sample.ipynb #c005
 def run_dataset(checkpoint, data=None) -> Path:
@@ -48,6 +49,13 @@ def flag_threshold_for(checkpoint, data: Path, model, scaler) -> float:
     return th
 
 # %% ../nbs/18_sample.ipynb #c007
+def open_run(checkpoint, data=None):
+    "(model, scaler, dataset folder, flag threshold) of `checkpoint`'s run."
+    model, scaler = load(checkpoint)
+    data = run_dataset(checkpoint, data)
+    return model, scaler, data, flag_threshold_for(checkpoint, data, model, scaler)
+
+# %% ../nbs/18_sample.ipynb #c009
 def latents_for(sampler: str, checkpoint, data: Path, n: int | None, seed: int, progress: bool = True):
     "Latent vectors of `sampler` ('kde', 'gmm', 'gaussian', or 'test': the test split's latent means) and their ids."
     from dis_csp.samplers import train_latents
@@ -65,9 +73,7 @@ def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode:
     from dis_csp.dataset import load_dataset
     t0 = time.time()
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    model, scaler = load(checkpoint)
-    data = run_dataset(checkpoint, data)
-    threshold = flag_threshold_for(checkpoint, data, model, scaler)
+    model, scaler, data, threshold = open_run(checkpoint, data)
     z, ids = latents_for(sampler, checkpoint, data, n, seed, progress)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold)
     checks = [sample_checks(d.crystal) if d.crystal else None
@@ -84,20 +90,25 @@ def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode:
     metrics = generation_metrics(decoded, good_checks, test_checks, unique, novel)
     metrics = {"sampler": sampler, "mode": mode, "seed": seed, "flag_threshold": threshold,
                "checkpoint": str(checkpoint), **metrics}
-    lines, k = [], 0
-    for zi, d, c in zip(z, decoded, checks):
-        rec = {"id": d.crystal.id if d.crystal else None, "latent": np.round(zi.astype(float), 6).tolist(),
-               "discarded": d.reason, "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs, "crystal": d.crystal.to_dict() if d.crystal else None,
-               "checks": c}
-        if d.crystal is not None:
-            rec["checks"] = {**c, "unique": unique[k] if unique else None, "novel": novel[k] if novel else None}
-            if write_cifs: atomic_write(out / "cifs" / f"{d.crystal.id}.cif", to_cif(d.crystal))
-            k += 1
-        lines.append(json.dumps(rec))
-    atomic_write(out / "samples.jsonl", "\n".join(lines) + "\n")
+    k = 0
+    for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
+        if d.crystal is None: continue
+        checks[i] = {**checks[i], "unique": unique[k] if unique else None, "novel": novel[k] if novel else None}
+        k += 1
+    write_samples(out, z, decoded, checks, write_cifs)
     metrics["seconds"] = round(time.time() - t0, 2)
     atomic_write_json(out / "metrics.json", metrics)
     return metrics
+
+def write_samples(out, z, decoded, checks, write_cifs: bool = True) -> Path:
+    "Write `out/samples.jsonl` (one record per latent) and, with `write_cifs`, `out/cifs/<id>.cif` per decoded crystal."
+    out, lines = Path(out), []
+    for zi, d, c in zip(z, decoded, checks):
+        lines.append(json.dumps({"id": d.crystal.id if d.crystal else None, "latent": np.round(zi.astype(float), 6).tolist(),
+                                 "discarded": d.reason, "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs,
+                                 "crystal": d.crystal.to_dict() if d.crystal else None, "checks": c}))
+        if d.crystal is not None and write_cifs: atomic_write(out / "cifs" / f"{d.crystal.id}.cif", to_cif(d.crystal))
+    return atomic_write(out / "samples.jsonl", "\n".join(lines) + "\n")
 
 def read_samples(path) -> list[dict]:
     "The records of a `samples.jsonl` (crystals as `WyckoffCrystal`)."
@@ -107,7 +118,7 @@ def read_samples(path) -> list[dict]:
         if r["crystal"]: r["crystal"] = WyckoffCrystal.from_dict(r["crystal"])
     return recs
 
-# %% ../nbs/18_sample.ipynb #c009
+# %% ../nbs/18_sample.ipynb #c011
 def tiny_demo_run(folder) -> Path:
     "A run of the tiny preset on the embedded 200-entry sample in `folder` (made once); its folder."
     from dis_csp.core import default_collection

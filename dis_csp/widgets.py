@@ -127,13 +127,10 @@ class ConditioningPanel(W.VBox):
 
     def _load(self):
         if self._loaded is None:
-            from dis_csp.model import load
             from dis_csp.samplers import samplers_for
-            from dis_csp.sample import run_dataset, flag_threshold_for
-            model, scaler = load(self.checkpoint)
-            data = run_dataset(self.checkpoint, self.data)
-            self._loaded = (model, scaler, samplers_for(self.checkpoint, data, progress=False),
-                            flag_threshold_for(self.checkpoint, data, model, scaler))
+            from dis_csp.sample import open_run
+            model, scaler, data, threshold = open_run(self.checkpoint, self.data)
+            self._loaded = (model, scaler, samplers_for(self.checkpoint, data, progress=False), threshold)
         return self._loaded
 
     def _say(self, text: str, kind: str = "info"):
@@ -185,22 +182,20 @@ class LatentExplorer(W.VBox):
     def __init__(self, checkpoint, data=None, n_test: int = 500, sampler: str | None = "kde", n_samples: int = 200,
                  seed: int = 0):
         import plotly.graph_objects as go
-        from dis_csp.model import load
         from dis_csp.samplers import samplers_for, train_latents
-        from dis_csp.sample import run_dataset, flag_threshold_for
+        from dis_csp.sample import open_run
         from dis_csp.dataset import load_dataset
         from dis_csp.generate import decode_latents
         from dis_csp.views import latent_map
-        model, scaler = load(checkpoint)
-        data = run_dataset(checkpoint, data)
+        model, scaler, data, th = open_run(checkpoint, data)
         z_test, ids = train_latents(checkpoint, data, split="test")
         z_test, ids = z_test[:n_test], ids[:n_test]
-        by_id = dict(zip(*(lambda d: (d.ids, d.crystals))(load_dataset(data))))
+        ds = load_dataset(data)
+        by_id = dict(zip(ds.ids, ds.crystals))
         self.crystals = {"test": [by_id[i] for i in ids]}
         groups = {"test": z_test}
         if sampler:
             z = samplers_for(checkpoint, data, progress=False)[sampler].sample(n_samples, seed)
-            th = flag_threshold_for(checkpoint, data, model, scaler)
             self.crystals[sampler] = [d.crystal for d in decode_latents(model, scaler, z, flag_threshold=th)]
             groups[sampler] = z
         self.points = latent_map(groups, seed=seed)
