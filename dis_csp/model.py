@@ -15,8 +15,9 @@ from .core import DisCspError
 from .representation import TensorLayout
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'VAEOutput', 'DisorderedVAE', 'LatticeScaler', 'CheckpointError',
-           'checkpoint_dict', 'save_checkpoint', 'read_checkpoint', 'load']
+__all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'element_descriptors', 'space_group_descriptors', 'VAEOutput',
+           'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'checkpoint_dict', 'save_checkpoint', 'read_checkpoint',
+           'load']
 
 # %% ../nbs/10_model.ipynb #c005
 @dataclass
@@ -47,6 +48,7 @@ class VAEConfig:
     occupancy_loss: str = "mse"               # 'mse' (paper) or 'cross_entropy' between occupancy distributions
     site_decoder: str = "conv"                # 'conv' (paper: CNN) or 'shared' (one MLP for every site slot + slot embedding)
     kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
+    descriptors: bool = False                 # element and space-group descriptors in the encoder and the heads, see below
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -56,6 +58,36 @@ class VAEConfig:
         for k in ("conv_channels", "kernel_sizes", "strides", "mlp_hidden"):
             if k in d: d[k] = tuple(d[k])
         return cls(**d)
+
+# %% ../nbs/10_model.ipynb #c006b
+def element_descriptors(layout: TensorLayout = TensorLayout()) -> torch.Tensor:
+    "(elements + vacancy, features): period (7), group (18, f-block 19), place in the f series (15), vacancy (1)."
+    from pymatgen.core import Element
+    rows = layout.max_atomic_number + 1
+    out = torch.zeros(rows, 7 + 19 + 15 + 1)
+    for z in range(1, rows):
+        e = Element.from_Z(z)
+        f_block = e.is_lanthanoid or e.is_actinoid
+        out[z - 1, e.row - 1] = 1
+        out[z - 1, 7 + (18 if f_block else e.group - 1)] = 1
+        if f_block: out[z - 1, 26 + z - (57 if e.is_lanthanoid else 89)] = 1
+    out[rows - 1, -1] = 1
+    return out
+
+def space_group_descriptors() -> torch.Tensor:
+    "(230, features): crystal system (7), centring (7), point group (32), hundreds / tens / units of the number (3+10+10)."
+    import gemmi
+    systems = ["triclinic", "monoclinic", "orthorhombic", "tetragonal", "trigonal", "hexagonal", "cubic"]
+    groups = [gemmi.find_spacegroup_by_number(n) for n in range(1, 231)]
+    point_groups = list(dict.fromkeys(g.point_group_hm() for g in groups))
+    out = torch.zeros(230, 7 + 7 + len(point_groups) + 23)
+    for n, g in enumerate(groups, 1):
+        out[n - 1, systems.index(g.crystal_system_str())] = 1
+        out[n - 1, 7 + "PABCIFR".index(g.hm[0])] = 1
+        out[n - 1, 14 + point_groups.index(g.point_group_hm())] = 1
+        k = 14 + len(point_groups)
+        out[n - 1, k + n // 100] = out[n - 1, k + 3 + n // 10 % 10] = out[n - 1, k + 13 + n % 10] = 1
+    return out
 
 # %% ../nbs/10_model.ipynb #c008
 @dataclass
@@ -78,6 +110,10 @@ class DisorderedVAE(nn.Module):
         self.config, self.layout = config, layout
         rows, S = layout.A_shape
         drop = [nn.Dropout(config.dropout)] if config.dropout > 0 else []   # no module at all without dropout
+        if config.descriptors:   # fixed tables, rebuilt on construction (not in the state dict)
+            self.register_buffer("element_features", element_descriptors(layout), persistent=False)
+            self.register_buffer("space_group_features", space_group_descriptors(), persistent=False)
+            rows += self.element_features.shape[1]
         convs, ch = [], rows
         for out, k, s in zip(config.conv_channels, config.kernel_sizes, config.strides):
             convs += [nn.Conv1d(ch, out, k, stride=s, padding=k // 2), nn.ReLU(), *drop]
@@ -85,7 +121,8 @@ class DisorderedVAE(nn.Module):
         self.encode_sites = nn.Sequential(*convs)
         with torch.no_grad(): n_site_features = self.encode_sites(torch.zeros(1, rows, S)).numel()
         h1, h2 = config.mlp_hidden
-        self.encode_crystal = nn.Sequential(nn.Linear(layout.c_size, h1), nn.ReLU(), *drop, nn.Linear(h1, h2), nn.ReLU())
+        c_in = layout.c_size + (self.space_group_features.shape[1] if config.descriptors else 0)
+        self.encode_crystal = nn.Sequential(nn.Linear(c_in, h1), nn.ReLU(), *drop, nn.Linear(h1, h2), nn.ReLU())
         self.to_mu = nn.Linear(n_site_features + h2, config.latent_dim)
         self.to_logvar = nn.Linear(n_site_features + h2, config.latent_dim)
         C = config.conv_channels[-1]
@@ -111,9 +148,16 @@ class DisorderedVAE(nn.Module):
             "multiplicity": nn.Conv1d(C, A["multiplicity"].stop - A["multiplicity"].start, 1),
             "letter": nn.Conv1d(C, A["letter"].stop - A["letter"].start, 1),
             "disordered": nn.Conv1d(C, 1, 1), "coordinates": nn.Conv1d(C, 3, 1)})
+        if config.descriptors:   # a logit per category from its descriptors, added to the one-hot logit
+            self.occupancy_by_features = nn.Conv1d(C, self.element_features.shape[1], 1)
+            self.space_group_by_features = nn.Linear(h2, self.space_group_features.shape[1])
 
     def encode(self, A, c):
         "Latent mean and log-variance of a batch: A (B, rows, sites), c (B, 236)."
+        if self.config.descriptors:
+            occ = A[:, self.layout.A["occupancy"], :]                                   # (B, elements + vacancy, S)
+            A = torch.cat([A, torch.einsum("bes,ef->bfs", occ, self.element_features)], 1)
+            c = torch.cat([c, c[:, self.layout.c["space_group"]] @ self.space_group_features], 1)
         h = torch.cat([self.encode_sites(A).flatten(1), self.encode_crystal(c)], dim=1)
         return self.to_mu(h), self.to_logvar(h).clamp(-20, 10)
 
@@ -128,9 +172,13 @@ class DisorderedVAE(nn.Module):
             hs = F.relu(self.decode_sites_in(z)).view(len(z), -1, S)
             hs = self.decode_sites(hs)                                 # (B, C, S)
         site = {k: head(hs).transpose(1, 2) for k, head in self.site_heads.items()}  # (B, S, width)
-        return {"occupancy": site["occupancy"], "multiplicity": site["multiplicity"], "letter": site["letter"],
+        occupancy, space_group = site["occupancy"], self.space_group_head(hc)
+        if self.config.descriptors:
+            occupancy = occupancy + self.occupancy_by_features(hs).transpose(1, 2) @ self.element_features.T
+            space_group = space_group + self.space_group_by_features(hc) @ self.space_group_features.T
+        return {"occupancy": occupancy, "multiplicity": site["multiplicity"], "letter": site["letter"],
                 "disordered": site["disordered"].squeeze(-1), "coordinates": torch.sigmoid(site["coordinates"]),
-                "lattice": self.lattice_head(hc), "space_group": self.space_group_head(hc)}
+                "lattice": self.lattice_head(hc), "space_group": space_group}
 
     def forward(self, A, c, sample: bool = True) -> VAEOutput:
         mu, logvar = self.encode(A, c)

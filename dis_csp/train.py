@@ -17,7 +17,8 @@ from .model import DisorderedVAE, VAEConfig, LatticeScaler, save_checkpoint, rea
 from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
-__all__ = ['FAST_LOSSES', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'evaluate_terms', 'train']
+__all__ = ['FAST_LOSSES', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
+           'substitute_elements', 'scale_lattice', 'drop_sites', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -29,6 +30,9 @@ class TrainConfig:
     schedule: str = "onecycle"      # 'onecycle' (warm-up + cosine decay) or 'constant'
     weight_decay: float = 0.0       # > 0: AdamW with this decoupled weight decay
     kl_warmup_epochs: int = 10      # KL weight rises linearly from 0 to its value over these epochs (0: constant)
+    augment_elements: float = 0.0   # share of training crystals per batch whose elements are swapped within their group
+    augment_lattice: float = 0.0    # with augment_elements: log-normal sigma of a common scale of a, b, c (0: none)
+    augment_sites: float = 0.0      # share of training crystals per batch (with 2+ sites) that lose one random site
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
     device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
@@ -59,6 +63,50 @@ def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict
     n_train = int(round(fractions[0] * len(ids))); n_val = int(round(fractions[1] * len(ids)))
     pick = lambda idx: [ids[i] for i in sorted(idx)]
     return {"train": pick(order[:n_train]), "val": pick(order[n_train:n_train + n_val]), "test": pick(order[n_train + n_val:])}
+
+# %% ../nbs/12_train.ipynb #c009b
+def substitution_classes(layout) -> torch.Tensor:
+    "Substitution class of every occupancy row: the group (1-18), lanthanides 19, actinides 20, H 21, vacancy 0."
+    from pymatgen.core import Element
+    out = []
+    for z in range(1, layout.max_atomic_number + 1):
+        e = Element.from_Z(z)
+        out.append(21 if z == 1 else 19 if e.is_lanthanoid else 20 if e.is_actinoid else e.group)
+    return torch.tensor(out + [0])
+
+def substitute_elements(A: torch.Tensor, layout, classes: torch.Tensor, present: torch.Tensor, share: float,
+                        generator: torch.Generator) -> torch.Tensor:
+    "A with the elements of a random `share` of its crystals permuted within their classes (only rows in `present`)."
+    B, rows = len(A), len(classes)
+    occ = layout.A["occupancy"]
+    cls = torch.where(present.cpu(), classes, 100 + torch.arange(rows))       # absent elements: a class of their own
+    keys = cls[None].double() * 2 + torch.rand(B, rows, generator=generator, dtype=torch.float64)
+    order = keys.argsort(1)                                                   # grouped by class, random within
+    static = (cls.double() * 2 + 0.5).argsort(stable=True)                    # grouped by class, fixed
+    src = torch.empty_like(order).scatter_(1, static.expand(B, -1), order)    # row k takes the data of row src[k]
+    chosen = torch.rand(B, generator=generator) < share
+    src = torch.where(chosen[:, None], src, torch.arange(rows)).to(A.device)
+    out = A.clone()
+    out[:, occ, :] = A[:, occ, :].gather(1, src[:, :, None].expand(-1, -1, A.shape[2]))
+    return out
+
+def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Generator) -> torch.Tensor:
+    "c with a, b, c of every crystal multiplied by a common factor exp(sigma * N(0, 1))."
+    f = torch.exp(sigma * torch.randn(len(c), 1, generator=generator)).to(c)
+    out = c.clone(); lat = layout.c["lattice"]
+    out[:, lat.start:lat.start + 3] *= f
+    return out
+
+def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator) -> torch.Tensor:
+    "A with one random site removed from a random `share` of its crystals that have two sites or more."
+    B, _, S = A.shape
+    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1).cpu()
+    chosen = (torch.rand(B, generator=generator) < share) & (n_sites >= 2)
+    drop = (torch.rand(B, generator=generator) * n_sites).long()                  # a real site of each crystal
+    k = torch.arange(S)[None]
+    src = torch.where(chosen[:, None] & (k >= drop[:, None]), k + 1, k).to(A.device)  # S: the zero column
+    padded = torch.cat([A, torch.zeros_like(A[:, :, :1])], 2)
+    return padded.gather(2, src[:, None, :].expand(-1, A.shape[1], -1))
 
 # %% ../nbs/12_train.ipynb #c011
 TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"]
@@ -141,6 +189,9 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         if device.type == "cuda" and "cuda_rng_state" in ck: torch.cuda.set_rng_state(ck["cuda_rng_state"], device)
         rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
         rows = [r for r in rows if int(r["epoch"]) < start]
+    if cfg.augment_elements > 0:   # substitution classes, and the elements the training set has
+        classes, present = substitution_classes(ds.layout), torch.zeros(ds.layout.A["occupancy"].stop, dtype=torch.bool)
+        present[ds.layout.A["occupancy"]] = (A_tr[:, ds.layout.A["occupancy"], :].sum((0, 2)) > 0).cpu()
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -157,6 +208,10 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
             for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, total_steps, cfg)
             idx = order[i:i + cfg.batch_size]
             a, cc = A_tr[idx], c_tr[idx]
+            if cfg.augment_elements > 0:
+                a = substitute_elements(a, model.layout, classes, present, cfg.augment_elements, gen)
+                if cfg.augment_lattice > 0: cc = scale_lattice(cc, model.layout, cfg.augment_lattice, gen)
+            if cfg.augment_sites > 0: a = drop_sites(a, model.layout, cfg.augment_sites, gen)
             out = net(a, cc)
             terms = loss_terms(out, targets(a, cc, model.layout, scaler), model_config)
             loss = total_loss(terms, model_config, kl_scale)
