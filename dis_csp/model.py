@@ -49,6 +49,7 @@ class VAEConfig:
     site_decoder: str = "conv"                # 'conv' (paper: CNN) or 'shared' (one MLP for every site slot + slot embedding)
     kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
     descriptors: bool = False                 # element and space-group descriptors in the encoder and the heads, see below
+    standardize_input: bool = False           # encoder sees standardized lattice parameters (paper: raw Å and degrees)
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -114,6 +115,8 @@ class DisorderedVAE(nn.Module):
             self.register_buffer("element_features", element_descriptors(layout), persistent=False)
             self.register_buffer("space_group_features", space_group_descriptors(), persistent=False)
             rows += self.element_features.shape[1]
+        if config.standardize_input:   # the training set's lattice mean and std, set by `set_input_scaler`, saved
+            self.register_buffer("input_lattice_mean", torch.zeros(6)); self.register_buffer("input_lattice_std", torch.ones(6))
         convs, ch = [], rows
         for out, k, s in zip(config.conv_channels, config.kernel_sizes, config.strides):
             convs += [nn.Conv1d(ch, out, k, stride=s, padding=k // 2), nn.ReLU(), *drop]
@@ -152,8 +155,16 @@ class DisorderedVAE(nn.Module):
             self.occupancy_by_features = nn.Conv1d(C, self.element_features.shape[1], 1)
             self.space_group_by_features = nn.Linear(h2, self.space_group_features.shape[1])
 
+    def set_input_scaler(self, scaler) -> "DisorderedVAE":
+        "Store the lattice scaler the encoder standardizes its input with (`standardize_input`)."
+        self.input_lattice_mean.copy_(torch.tensor(scaler.mean)); self.input_lattice_std.copy_(torch.tensor(scaler.std))
+        return self
+
     def encode(self, A, c):
         "Latent mean and log-variance of a batch: A (B, rows, sites), c (B, 236)."
+        if self.config.standardize_input:
+            lat = self.layout.c["lattice"]
+            c = torch.cat([(c[:, lat] - self.input_lattice_mean) / self.input_lattice_std, c[:, lat.stop:]], 1)
         if self.config.descriptors:
             occ = A[:, self.layout.A["occupancy"], :]                                   # (B, elements + vacancy, S)
             A = torch.cat([A, torch.einsum("bes,ef->bfs", occ, self.element_features)], 1)

@@ -18,7 +18,7 @@ from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
 __all__ = ['FAST_LOSSES', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
-           'substitute_elements', 'scale_lattice', 'drop_sites', 'evaluate_terms', 'train']
+           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -33,6 +33,7 @@ class TrainConfig:
     augment_elements: float = 0.0   # share of training crystals per batch whose elements are swapped within their group
     augment_lattice: float = 0.0    # with augment_elements: log-normal sigma of a common scale of a, b, c (0: none)
     augment_sites: float = 0.0      # share of training crystals per batch (with 2+ sites) that lose one random site
+    augment_occupancy: float = 0.0  # with augment_elements: log-normal sigma of the fractions on those crystals' shared sites
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
     device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
@@ -108,6 +109,18 @@ def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator
     padded = torch.cat([A, torch.zeros_like(A[:, :, :1])], 2)
     return padded.gather(2, src[:, None, :].expand(-1, A.shape[1], -1))
 
+def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, generator: torch.Generator) -> torch.Tensor:
+    "A with the fractions of the disordered sites of a random `share` of crystals scaled by exp(sigma N(0,1)), renormalized."
+    occ, B = layout.A["occupancy"], len(A)
+    chosen = (torch.rand(B, generator=generator) < share).to(A.device)
+    shared = (A[:, layout.A["disordered"].start, :] > 0.5) & chosen[:, None]                 # (B, S)
+    noise = torch.exp(sigma * torch.randn(A[:, occ, :].shape, generator=generator)).to(A)
+    jittered = A[:, occ, :] * noise
+    jittered = jittered / jittered.sum(1, keepdim=True).clamp_min(1e-12)
+    out = A.clone()
+    out[:, occ, :] = torch.where(shared[:, None, :], jittered, A[:, occ, :])
+    return out
+
 # %% ../nbs/12_train.ipynb #c011
 TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"]
 
@@ -178,6 +191,7 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
     if len(A_tr) == 0: raise DisCspError(f"{dataset_dir}: no training crystals")
     scaler = LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
     model = DisorderedVAE(model_config, ds.layout).to(device)
+    if model_config.standardize_input: model.set_input_scaler(scaler)
     opt = (torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay
            else torch.optim.Adam(model.parameters(), lr=cfg.lr))
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
@@ -211,6 +225,8 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
             if cfg.augment_elements > 0:
                 a = substitute_elements(a, model.layout, classes, present, cfg.augment_elements, gen)
                 if cfg.augment_lattice > 0: cc = scale_lattice(cc, model.layout, cfg.augment_lattice, gen)
+                if cfg.augment_occupancy > 0:
+                    a = jitter_occupancies(a, model.layout, cfg.augment_elements, cfg.augment_occupancy, gen)
             if cfg.augment_sites > 0: a = drop_sites(a, model.layout, cfg.augment_sites, gen)
             out = net(a, cc)
             terms = loss_terms(out, targets(a, cc, model.layout, scaler), model_config)
