@@ -1,6 +1,7 @@
 """Benchmark: training throughput of the VAE (samples per second), data resident on the device.
 
-Prints samples/s at batch 64 and at a large batch for each device available, beside the reference measured with an
+Prints samples/s at batch 64 and at a large batch for each device available, for the paper's model and for the
+default preset's (descriptors, standardized input, and its augmentation inside the step), beside the reference measured with an
 independent implementation of a model of this size (750 samples/s at batch 64 on the 2-core CPU; on one H200 8,000
 at batch 64 and 500,000 at batch 8192), as a ratio. With --run RUN it also reads RUN/history.csv and prints the
 wall time to reach each epoch's validation loss.
@@ -11,21 +12,32 @@ import torch
 
 REFERENCE = {("cpu", 64): 750.0, ("cuda", 64): 8000.0, ("cuda", 8192): 500000.0}
 
-def throughput(device, batch, steps, rows=184, sites=9, c_size=236):
+def throughput(device, batch, steps, preset=None, rows=184, sites=9, c_size=236):
+    "Training samples/s of the paper's model (preset None) or of a preset's model with its augmentation."
     from dis_csp.model import DisorderedVAE, VAEConfig, LatticeScaler
     from dis_csp.losses import targets, loss_terms, total_loss
+    from dis_csp import train as T
     torch.manual_seed(0)
-    model = DisorderedVAE().to(device)
+    tc = T.PRESETS[preset] if preset else None
+    cfg = T.model_config_for(tc) if tc else VAEConfig()
+    model = DisorderedVAE(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n = batch * 4
     A = torch.zeros(n, rows, sites, device=device)
     A[:, 0, :4] = 1.0; A[:, 101 + 4, :4] = 1.0; A[:, 157, :4] = 1.0; A[:, 153:156, :4] = torch.rand(n, 3, 4, device=device)
     c = torch.zeros(n, c_size, device=device); c[:, :6] = 5.0; c[:, 6 + 61] = 1.0
     scaler = LatticeScaler([5.0] * 6, [1.0] * 6)
-    cfg = VAEConfig()
+    if cfg.standardize_input: model.set_input_scaler(scaler)
+    gen = torch.Generator().manual_seed(0)
+    classes, present = T.substitution_classes(model.layout), torch.ones(101, dtype=torch.bool)
     def step(i):
         idx = torch.arange(i * batch % n, i * batch % n + batch, device=device) % n
         a, cc = A[idx], c[idx]
+        if tc and tc.augment_elements:   # the preset's augmentation is part of its training step
+            a = T.substitute_elements(a, model.layout, classes, present, tc.augment_elements, gen)
+            cc = T.scale_lattice(cc, model.layout, tc.augment_lattice, gen)
+            a = T.jitter_occupancies(a, model.layout, tc.augment_elements, tc.augment_occupancy, gen)
+        if tc and tc.augment_sites: a = T.drop_sites(a, model.layout, tc.augment_sites, gen)
         loss = total_loss(loss_terms(model(a, cc), targets(a, cc, model.layout, scaler), cfg), cfg)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     for i in range(3): step(i)
@@ -43,12 +55,13 @@ def main():
     a = ap.parse_args()
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    print(f"{'device':<8}{'batch':>7}{'samples/s':>12}{'reference':>12}{'ratio':>8}")
-    for dev in devices:
-        for batch in (64, a.large_batch if dev.type == "cpu" else 8192):
-            sps = throughput(dev, batch, a.steps if dev.type == "cpu" or batch == 64 else max(5, a.steps // 3))
-            ref = REFERENCE.get((dev.type, batch))
-            print(f"{dev.type:<8}{batch:>7}{sps:>12.0f}{(f'{ref:.0f}' if ref else '-'):>12}{(f'{sps / ref:.2f}x' if ref else '-'):>8}")
+    print(f"{'model':<26}{'device':<8}{'batch':>7}{'samples/s':>12}{'reference':>12}{'ratio':>8}")
+    for preset, label in ((None, "paper (Table 4)"), ("default", "default preset (+augment)")):
+        for dev in devices:
+            for batch in (64, a.large_batch if dev.type == "cpu" else 8192):
+                sps = throughput(dev, batch, a.steps if dev.type == "cpu" or batch == 64 else max(5, a.steps // 3), preset)
+                ref = REFERENCE.get((dev.type, batch))
+                print(f"{label:<26}{dev.type:<8}{batch:>7}{sps:>12.0f}{(f'{ref:.0f}' if ref else '-'):>12}{(f'{sps / ref:.2f}x' if ref else '-'):>8}")
     if a.run:
         rows = [r for r in csv.DictReader(open(f"{a.run}/history.csv")) if r["split"] == "val"]
         elapsed = 0.0

@@ -17,7 +17,7 @@ from .model import DisorderedVAE, VAEConfig, LatticeScaler, save_checkpoint, rea
 from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
-__all__ = ['FAST_LOSSES', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
+__all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
            'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
@@ -48,13 +48,15 @@ def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConf
         d.update(upd)
     return VAEConfig.from_dict(d)
 
-FAST_LOSSES = {"occupancy_loss": "cross_entropy",
-               "weights": {"occupancy": 5.0, "coordinates": 50.0, "kl": 16.0, "lattice": 10.0}}
+FAST_LOSSES = {"occupancy_loss": "cross_entropy", "descriptors": True, "standardize_input": True,
+               "weights": {"occupancy": 20.0, "coordinates": 50.0, "kl": 16.0, "lattice": 30.0,
+                           "letter": 10.0, "multiplicity": 5.0, "disordered": 3.0}}
+AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, augment_occupancy=0.3)
 
 PRESETS = {
-    "default": TrainConfig(model=FAST_LOSSES),
+    "default": TrainConfig(model=FAST_LOSSES, **AUGMENT),
     "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
-    "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES),
+    "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES, **AUGMENT),
 }
 
 # %% ../nbs/12_train.ipynb #c008
