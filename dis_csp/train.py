@@ -49,7 +49,7 @@ def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConf
     return VAEConfig.from_dict(d)
 
 FAST_LOSSES = {"occupancy_loss": "cross_entropy", "descriptors": True, "standardize_input": True,
-               "weights": {"occupancy": 20.0, "coordinates": 50.0, "kl": 16.0, "lattice": 30.0,
+               "weights": {"occupancy": 8.0, "coordinates": 50.0, "kl": 16.0, "lattice": 30.0,
                            "letter": 10.0, "multiplicity": 5.0, "disordered": 3.0}}
 AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, augment_occupancy=0.3)
 
