@@ -33,11 +33,7 @@ def throughput(device, batch, steps, preset=None, rows=184, sites=9, c_size=236)
     def step(i):
         idx = torch.arange(i * batch % n, i * batch % n + batch, device=device) % n
         a, cc = A[idx], c[idx]
-        if tc and tc.augment_elements:   # the preset's augmentation is part of its training step
-            a = T.substitute_elements(a, model.layout, classes, present, tc.augment_elements, gen)
-            cc = T.scale_lattice(cc, model.layout, tc.augment_lattice, gen)
-            a = T.jitter_occupancies(a, model.layout, tc.augment_elements, tc.augment_occupancy, gen)
-        if tc and tc.augment_sites: a = T.drop_sites(a, model.layout, tc.augment_sites, gen)
+        if tc: a, cc = T.augment_batch(a, cc, model.layout, tc, classes, present, gen)   # part of the preset's step
         loss = total_loss(loss_terms(model(a, cc), targets(a, cc, model.layout, scaler), cfg), cfg)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     for i in range(3): step(i)

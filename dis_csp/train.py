@@ -18,7 +18,8 @@ from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
 __all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
-           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'evaluate_terms', 'train']
+           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'augment_batch',
+           'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -123,6 +124,16 @@ def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, gene
     out[:, occ, :] = torch.where(shared[:, None, :], jittered, A[:, occ, :])
     return out
 
+def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, cfg: TrainConfig, classes: torch.Tensor, present: torch.Tensor,
+                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), then site dropout."
+    if cfg.augment_elements > 0:
+        A = substitute_elements(A, layout, classes, present, cfg.augment_elements, generator)
+        if cfg.augment_lattice > 0: c = scale_lattice(c, layout, cfg.augment_lattice, generator)
+        if cfg.augment_occupancy > 0: A = jitter_occupancies(A, layout, cfg.augment_elements, cfg.augment_occupancy, generator)
+    if cfg.augment_sites > 0: A = drop_sites(A, layout, cfg.augment_sites, generator)
+    return A, c
+
 # %% ../nbs/12_train.ipynb #c011
 TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"]
 
@@ -205,9 +216,8 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         if device.type == "cuda" and "cuda_rng_state" in ck: torch.cuda.set_rng_state(ck["cuda_rng_state"], device)
         rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
         rows = [r for r in rows if int(r["epoch"]) < start]
-    if cfg.augment_elements > 0:   # substitution classes, and the elements the training set has
-        classes, present = substitution_classes(ds.layout), torch.zeros(ds.layout.A["occupancy"].stop, dtype=torch.bool)
-        present[ds.layout.A["occupancy"]] = (A_tr[:, ds.layout.A["occupancy"], :].sum((0, 2)) > 0).cpu()
+    classes = substitution_classes(ds.layout) if cfg.augment_elements > 0 else None
+    present = (A_tr[:, ds.layout.A["occupancy"], :].sum((0, 2)) > 0).cpu()   # elements the training set has
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -224,12 +234,7 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
             for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, total_steps, cfg)
             idx = order[i:i + cfg.batch_size]
             a, cc = A_tr[idx], c_tr[idx]
-            if cfg.augment_elements > 0:
-                a = substitute_elements(a, model.layout, classes, present, cfg.augment_elements, gen)
-                if cfg.augment_lattice > 0: cc = scale_lattice(cc, model.layout, cfg.augment_lattice, gen)
-                if cfg.augment_occupancy > 0:
-                    a = jitter_occupancies(a, model.layout, cfg.augment_elements, cfg.augment_occupancy, gen)
-            if cfg.augment_sites > 0: a = drop_sites(a, model.layout, cfg.augment_sites, gen)
+            a, cc = augment_batch(a, cc, model.layout, cfg, classes, present, gen)
             out = net(a, cc)
             terms = loss_terms(out, targets(a, cc, model.layout, scaler), model_config)
             loss = total_loss(terms, model_config, kl_scale)
