@@ -5,29 +5,20 @@ disordered sites; plus the symmetry-matching accuracy (SMA)."""
 
 # %% ../nbs/13_evaluate.ipynb #c002
 from __future__ import annotations
-import collections, functools, json
+import collections, json
 from pathlib import Path
 import numpy as np
 import torch
 from .core import DisCspError, atomic_write_json
-from .symmetry import space_group
+from .symmetry import multiplicity_table
 from .representation import TensorLayout, encode_many
 from .model import load, DisorderedVAE, LatticeScaler
 
 # %% auto #0
-__all__ = ['multiplicity_table', 'symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics',
-           'load_eval_data', 'evaluate']
+__all__ = ['symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics', 'load_eval_data',
+           'evaluate']
 
 # %% ../nbs/13_evaluate.ipynb #c005
-@functools.lru_cache(maxsize=1)
-def multiplicity_table() -> np.ndarray:
-    "(231, 28) multiplicity of letter index (1 = 'a' ... 27 = alpha; 0 = padding) in each space group; 0 if absent."
-    from dis_csp.symmetry import WYCKOFF_LETTERS
-    t = np.zeros((231, len(WYCKOFF_LETTERS) + 1), np.int64)
-    for n in range(1, 231):
-        for letter, wp in space_group(n).wyckoff.items(): t[n, WYCKOFF_LETTERS.index(letter) + 1] = wp.multiplicity
-    return t
-
 def symmetry_matches(sg: np.ndarray, letters: np.ndarray, mults: np.ndarray) -> np.ndarray:
     "Per structure: every site with a non-zero multiplicity has the multiplicity its space group and letter imply."
     table = multiplicity_table()

@@ -14,7 +14,7 @@ import gemmi
 from .core import DisCspError
 from .symmetry import space_group, orbit, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
-from .evaluate import multiplicity_table
+from .symmetry import multiplicity_table
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_heads',

@@ -15,9 +15,9 @@ from .core import DisCspError
 from .representation import TensorLayout
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'element_descriptors', 'space_group_descriptors', 'VAEOutput',
-           'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'checkpoint_dict', 'save_checkpoint', 'read_checkpoint',
-           'load']
+__all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'element_descriptors', 'space_group_descriptors', 'symmetry_tables',
+           'VAEOutput', 'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'checkpoint_dict', 'save_checkpoint',
+           'read_checkpoint', 'load']
 
 # %% ../nbs/10_model.ipynb #c005
 @dataclass
@@ -50,6 +50,7 @@ class VAEConfig:
     kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
     descriptors: bool = False                 # element and space-group descriptors in the encoder and the heads, see below
     standardize_input: bool = False           # encoder sees standardized lattice parameters (paper: raw Å and degrees)
+    symmetry_heads: bool = False              # letter and multiplicity logits tied to the decoded space group, see below
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -90,6 +91,22 @@ def space_group_descriptors() -> torch.Tensor:
         out[n - 1, k + n // 100] = out[n - 1, k + 3 + n // 10 % 10] = out[n - 1, k + 13 + n % 10] = 1
     return out
 
+# %% ../nbs/10_model.ipynb #c006e
+def symmetry_tables(layout: TensorLayout = TensorLayout()) -> tuple[torch.Tensor, torch.Tensor]:
+    "(230, letters): 1 where the group has the letter (padding: always); (230, letters, multiplicities): its multiplicity, one-hot."
+    from dis_csp.symmetry import multiplicity_table
+    n_letters = layout.A["letter"].stop - layout.A["letter"].start
+    n_mult = layout.A["multiplicity"].stop - layout.A["multiplicity"].start
+    table = torch.tensor(multiplicity_table()[1:, :n_letters])           # (230, letters), 0: absent or padding
+    usable = (table < n_mult)
+    has_letter = ((table > 0) & usable).float(); has_letter[:, 0] = 1
+    multiplicity = torch.zeros(230, n_letters, n_mult)
+    multiplicity.scatter_(2, torch.where(usable, table, 0)[..., None], 1.0)
+    multiplicity *= has_letter[..., None]                                 # absent letters imply nothing
+    multiplicity[:, 0, 0] = 1                                             # padding: multiplicity class 0
+    return has_letter, multiplicity
+
+
 # %% ../nbs/10_model.ipynb #c008
 @dataclass
 class VAEOutput:
@@ -115,6 +132,10 @@ class DisorderedVAE(nn.Module):
             self.register_buffer("element_features", element_descriptors(layout), persistent=False)
             self.register_buffer("space_group_features", space_group_descriptors(), persistent=False)
             rows += self.element_features.shape[1]
+        if config.symmetry_heads:
+            has_letter, multiplicity_of_letter = symmetry_tables(layout)
+            self.register_buffer("has_letter", has_letter, persistent=False)
+            self.register_buffer("multiplicity_of_letter", multiplicity_of_letter, persistent=False)
         if config.standardize_input:   # the training set's lattice mean and std, set by `set_input_scaler`, saved
             self.register_buffer("input_lattice_mean", torch.zeros(6)); self.register_buffer("input_lattice_std", torch.ones(6))
         convs, ch = [], rows
@@ -187,7 +208,13 @@ class DisorderedVAE(nn.Module):
         if self.config.descriptors:
             occupancy = occupancy + self.occupancy_by_features(hs).transpose(1, 2) @ self.element_features.T
             space_group = space_group + self.space_group_by_features(hc) @ self.space_group_features.T
-        return {"occupancy": occupancy, "multiplicity": site["multiplicity"], "letter": site["letter"],
+        letter, multiplicity = site["letter"], site["multiplicity"]
+        if self.config.symmetry_heads:   # products of experts with the tables, as log-probabilities
+            p_group = space_group.detach().softmax(-1)                                       # (B, 230)
+            letter = letter + torch.log(p_group @ self.has_letter + 1e-6)[:, None, :]
+            implied = torch.einsum("bg,glm->blm", p_group, self.multiplicity_of_letter)      # (B, letters, mult)
+            multiplicity = multiplicity + torch.log(letter.detach().softmax(-1) @ implied + 1e-6)
+        return {"occupancy": occupancy, "multiplicity": multiplicity, "letter": letter,
                 "disordered": site["disordered"].squeeze(-1), "coordinates": torch.sigmoid(site["coordinates"]),
                 "lattice": self.lattice_head(hc), "space_group": space_group}
 

@@ -104,7 +104,8 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def reconstruction_figures(pred: dict, A: np.ndarray, c: np.ndarray, layout) -> dict[str, go.Figure]:
     "Figures 8 (crystal), 9 (sites) and 10 (SMA) of the paper for decoded predictions `pred` of tensors (A, c)."
-    from dis_csp.evaluate import multiplicity_table, true_values
+    from dis_csp.symmetry import multiplicity_table
+    from dis_csp.evaluate import true_values
     t = true_values(A, c, layout)
     mult_t, letter_t, flag_t, occ_t, xyz_t = t["multiplicity"], t["letter"], t["disordered"], t["occupancy"], t["coordinates"]
     lat_t, sg_t = t["lattice"], t["space_group"]

@@ -13,7 +13,7 @@ spglib.error.OLD_ERROR_HANDLING = False   # spglib raises SpglibError instead of
 
 # %% auto #0
 __all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group', 'orbit',
-           'wyckoff_letter', 'normalizer_translations']
+           'wyckoff_letter', 'normalizer_translations', 'multiplicity_table']
 
 # %% ../nbs/02_symmetry.ipynb #c005
 @functools.lru_cache(maxsize=None)
@@ -175,3 +175,13 @@ def normalizer_translations(number: int, grid: int = 24) -> np.ndarray:
         if not any(np.any(np.all(np.abs(((s - k - centring) + 0.5) % 1.0 - 0.5) < 1e-6, axis=1)) for k in keep):
             keep.append(s)
     return np.array(keep)
+
+# %% ../nbs/02_symmetry.ipynb #c018
+@functools.lru_cache(maxsize=1)
+def multiplicity_table() -> np.ndarray:
+    "(231, 28) multiplicity of letter index (1 = 'a' ... 27 = alpha; 0 = padding) in each space group; 0 if absent."
+    t = np.zeros((231, len(WYCKOFF_LETTERS) + 1), np.int64)
+    for n in range(1, 231):
+        for letter, wp in space_group(n).wyckoff.items(): t[n, WYCKOFF_LETTERS.index(letter) + 1] = wp.multiplicity
+    return t
+
