@@ -29,11 +29,11 @@ def throughput(device, batch, steps, preset=None, rows=184, sites=9, c_size=236)
     scaler = LatticeScaler([5.0] * 6, [1.0] * 6)
     if cfg.standardize_input: model.set_input_scaler(scaler)
     gen = torch.Generator().manual_seed(0)
-    classes, present = T.substitution_classes(model.layout), torch.ones(101, dtype=torch.bool)
+    tables = T.augmentation_tables(A, c, model.layout)
     def step(i):
         idx = torch.arange(i * batch % n, i * batch % n + batch, device=device) % n
         a, cc = A[idx], c[idx]
-        if tc: a, cc = T.augment_batch(a, cc, model.layout, tc, classes, present, gen)   # part of the preset's step
+        if tc: a, cc = T.augment_batch(a, cc, model.layout, tc, tables, gen)   # part of the preset's step
         loss = total_loss(loss_terms(model(a, cc), targets(a, cc, model.layout, scaler), cfg), cfg)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     for i in range(3): step(i)

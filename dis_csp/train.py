@@ -18,8 +18,8 @@ from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
 __all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
-           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'augment_batch',
-           'evaluate_terms', 'train']
+           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'site_pool', 'mix_sites',
+           'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -35,6 +35,7 @@ class TrainConfig:
     augment_lattice: float = 0.0    # with augment_elements: log-normal sigma of a common scale of a, b, c (0: none)
     augment_sites: float = 0.0      # share of training crystals per batch (with 2+ sites) that lose one random site
     augment_occupancy: float = 0.0  # with augment_elements: log-normal sigma of the fractions on those crystals' shared sites
+    augment_mix: float = 0.0        # share of training crystals per batch with one site taken from another of the same group
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
     device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
@@ -124,15 +125,48 @@ def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, gene
     out[:, occ, :] = torch.where(shared[:, None, :], jittered, A[:, occ, :])
     return out
 
-def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, cfg: TrainConfig, classes: torch.Tensor, present: torch.Tensor,
+def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Every real site of a set of crystals as a column, grouped by space group: columns (N, rows), start and count (231,)."
+    group = c[:, layout.c["space_group"]].argmax(1) + 1
+    crystal, slot = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).nonzero(as_tuple=True)
+    order = group[crystal].argsort(stable=True)
+    columns = A[crystal[order], :, slot[order]]
+    count = torch.bincount(group[crystal], minlength=231)
+    return columns, count.cumsum(0) - count, count
+
+def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: float, generator: torch.Generator) -> torch.Tensor:
+    "A with one random site of a random `share` of its crystals replaced by a site of the pool in the same space group."
+    columns, start, count = pool
+    B, rows, S = A.shape
+    group = (c[:, layout.c["space_group"]].argmax(1) + 1).cpu()
+    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1).cpu()
+    n_same = count.cpu()[group]
+    chosen = (torch.rand(B, generator=generator) < share) & (n_same > 0) & (n_sites > 0)
+    pick = start.cpu()[group] + (torch.rand(B, generator=generator) * n_same).long().clamp_max((n_same - 1).clamp_min(0))
+    slot = (torch.rand(B, generator=generator) * n_sites).long()
+    b = chosen.nonzero().flatten()
+    out = A.clone()
+    out[b.to(A.device), :, slot[b].to(A.device)] = columns[pick[b].to(columns.device)].to(A)
+    letter = out[:, layout.A["letter"], :].argmax(1)                       # sites in letter order again, padding last
+    key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
+    return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
+
+def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
+    "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool."
+    return {"classes": substitution_classes(layout), "present": (A[:, layout.A["occupancy"], :].sum((0, 2)) > 0).cpu(),
+            "sites": site_pool(A, c, layout)}
+
+def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, cfg: TrainConfig, tables: dict,
                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), then site dropout."
+    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), site mixing, site dropout."
     if cfg.augment_elements > 0:
-        A = substitute_elements(A, layout, classes, present, cfg.augment_elements, generator)
+        A = substitute_elements(A, layout, tables["classes"], tables["present"], cfg.augment_elements, generator)
         if cfg.augment_lattice > 0: c = scale_lattice(c, layout, cfg.augment_lattice, generator)
         if cfg.augment_occupancy > 0: A = jitter_occupancies(A, layout, cfg.augment_elements, cfg.augment_occupancy, generator)
+    if cfg.augment_mix > 0: A = mix_sites(A, c, layout, tables["sites"], cfg.augment_mix, generator)
     if cfg.augment_sites > 0: A = drop_sites(A, layout, cfg.augment_sites, generator)
     return A, c
+
 
 # %% ../nbs/12_train.ipynb #c011
 TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"]
@@ -216,8 +250,7 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         if device.type == "cuda" and "cuda_rng_state" in ck: torch.cuda.set_rng_state(ck["cuda_rng_state"], device)
         rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
         rows = [r for r in rows if int(r["epoch"]) < start]
-    classes = substitution_classes(ds.layout) if cfg.augment_elements > 0 else None
-    present = (A_tr[:, ds.layout.A["occupancy"], :].sum((0, 2)) > 0).cpu()   # elements the training set has
+    tables = augmentation_tables(A_tr, c_tr, ds.layout)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -234,7 +267,7 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
             for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, total_steps, cfg)
             idx = order[i:i + cfg.batch_size]
             a, cc = A_tr[idx], c_tr[idx]
-            a, cc = augment_batch(a, cc, model.layout, cfg, classes, present, gen)
+            a, cc = augment_batch(a, cc, model.layout, cfg, tables, gen)
             out = net(a, cc)
             terms = loss_terms(out, targets(a, cc, model.layout, scaler), model_config)
             loss = total_loss(terms, model_config, kl_scale)
