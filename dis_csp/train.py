@@ -136,17 +136,17 @@ def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, t
 
 def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: float, generator: torch.Generator) -> torch.Tensor:
     "A with one random site of a random `share` of its crystals replaced by a site of the pool in the same space group."
-    columns, start, count = pool
+    columns, start, count = pool                                           # on A's device: no host round trip
     B, rows, S = A.shape
-    group = (c[:, layout.c["space_group"]].argmax(1) + 1).cpu()
-    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1).cpu()
-    n_same = count.cpu()[group]
-    chosen = (torch.rand(B, generator=generator) < share) & (n_same > 0) & (n_sites > 0)
-    pick = start.cpu()[group] + (torch.rand(B, generator=generator) * n_same).long().clamp_max((n_same - 1).clamp_min(0))
-    slot = (torch.rand(B, generator=generator) * n_sites).long()
-    b = chosen.nonzero().flatten()
-    out = A.clone()
-    out[b.to(A.device), :, slot[b].to(A.device)] = columns[pick[b].to(columns.device)].to(A)
+    draw = lambda: torch.rand(B, generator=generator).to(A.device)
+    group = c[:, layout.c["space_group"]].argmax(1) + 1
+    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1)
+    n_same = count[group]
+    chosen = (draw() < share) & (n_same > 0) & (n_sites > 0)
+    pick = (start[group] + (draw() * n_same).long().clamp_max((n_same - 1).clamp_min(0))).clamp_max(len(columns) - 1)
+    slot = (draw() * n_sites).long()
+    replaced = chosen[:, None] & (torch.arange(S, device=A.device) == slot[:, None])   # (B, S): the one site each
+    out = torch.where(replaced[:, None, :], columns[pick].to(A)[:, :, None], A)
     letter = out[:, layout.A["letter"], :].argmax(1)                       # sites in letter order again, padding last
     key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
     return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
