@@ -12,9 +12,8 @@ import numpy as np
 import torch
 import gemmi
 from .core import DisCspError
-from .symmetry import space_group, orbit, WYCKOFF_LETTERS
+from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
-from .symmetry import multiplicity_table
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_heads',

@@ -102,8 +102,7 @@ def symmetry_tables(layout: TensorLayout = TensorLayout()) -> tuple[torch.Tensor
     has_letter = ((table > 0) & usable).float(); has_letter[:, 0] = 1
     multiplicity = torch.zeros(230, n_letters, n_mult)
     multiplicity.scatter_(2, torch.where(usable, table, 0)[..., None], 1.0)
-    multiplicity *= has_letter[..., None]                                 # absent letters imply nothing
-    multiplicity[:, 0, 0] = 1                                             # padding: multiplicity class 0
+    multiplicity *= has_letter[..., None]             # absent letters imply nothing; padding keeps its class 0
     return has_letter, multiplicity
 
 

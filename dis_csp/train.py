@@ -95,6 +95,10 @@ def substitute_elements(A: torch.Tensor, layout, classes: torch.Tensor, present:
     out[:, occ, :] = A[:, occ, :].gather(1, src[:, :, None].expand(-1, -1, A.shape[2]))
     return out
 
+def _real_sites(A: torch.Tensor, layout) -> torch.Tensor:
+    "(B, S) True where a crystal has a site (multiplicity class 0 marks padding)."
+    return A[:, layout.A["multiplicity"], :].argmax(1) > 0
+
 def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Generator) -> torch.Tensor:
     "c with a, b, c of every crystal multiplied by a common factor exp(sigma * N(0, 1))."
     f = torch.exp(sigma * torch.randn(len(c), 1, generator=generator)).to(c)
@@ -105,7 +109,7 @@ def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Genera
 def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator) -> torch.Tensor:
     "A with one random site removed from a random `share` of its crystals that have two sites or more."
     B, _, S = A.shape
-    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1).cpu()
+    n_sites = _real_sites(A, layout).sum(1).cpu()
     chosen = (torch.rand(B, generator=generator) < share) & (n_sites >= 2)
     drop = (torch.rand(B, generator=generator) * n_sites).long()                  # a real site of each crystal
     k = torch.arange(S)[None]
@@ -128,7 +132,7 @@ def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, gene
 def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Every real site of a set of crystals as a column, grouped by space group: columns (N, rows), start and count (231,)."
     group = c[:, layout.c["space_group"]].argmax(1) + 1
-    crystal, slot = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).nonzero(as_tuple=True)
+    crystal, slot = _real_sites(A, layout).nonzero(as_tuple=True)
     order = group[crystal].argsort(stable=True)
     columns = A[crystal[order], :, slot[order]]
     count = torch.bincount(group[crystal], minlength=231)
@@ -140,7 +144,7 @@ def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: floa
     B, rows, S = A.shape
     draw = lambda: torch.rand(B, generator=generator).to(A.device)
     group = c[:, layout.c["space_group"]].argmax(1) + 1
-    n_sites = (A[:, layout.A["multiplicity"], :].argmax(1) > 0).sum(1)
+    n_sites = _real_sites(A, layout).sum(1)
     n_same = count[group]
     chosen = (draw() < share) & (n_same > 0) & (n_sites > 0)
     pick = (start[group] + (draw() * n_same).long().clamp_max((n_same - 1).clamp_min(0))).clamp_max(len(columns) - 1)
