@@ -19,7 +19,7 @@ from .losses import targets, loss_terms, total_loss
 # %% auto #0
 __all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
            'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'site_pool', 'mix_sites',
-           'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
+           'site_partners', 'dope_sites', 'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -36,6 +36,7 @@ class TrainConfig:
     augment_sites: float = 0.0      # share of training crystals per batch (with 2+ sites) that lose one random site
     augment_occupancy: float = 0.0  # with augment_elements: log-normal sigma of the fractions on those crystals' shared sites
     augment_mix: float = 0.0        # share of training crystals per batch with one site taken from another of the same group
+    augment_dope: float = 0.0       # share of training crystals per batch with one ordered site made a solid solution
     seed: int = 0
     split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
     device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
@@ -155,18 +156,55 @@ def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: floa
     key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
     return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
 
+def site_partners(A: torch.Tensor, layout) -> torch.Tensor:
+    "(species, species): how often two species (vacancy last) share a disordered site of the crystals A."
+    occ = A[:, layout.A["occupancy"], :]                                        # (B, species, S)
+    shared = (A[:, layout.A["disordered"].start, :] > 0.5) & _real_sites(A, layout)
+    present = ((occ > 0) & shared[:, None, :]).transpose(1, 2).reshape(-1, occ.shape[1]).double()
+    pairs = present.T @ present
+    return (pairs - torch.diag(torch.diag(pairs))).float()
+
+def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, generator: torch.Generator,
+               fraction: tuple = (0.05, 0.5)) -> torch.Tensor:
+    """A with one ordered site of a random `share` of its crystals made a solid solution: a fraction drawn uniformly
+    from `fraction` goes to a partner species drawn in proportion to `partners` (the site's element keeps the rest)."""
+    occ, flag = layout.A["occupancy"], layout.A["disordered"].start
+    B, _, S = A.shape
+    draw = lambda *shape: torch.rand(*shape, generator=generator).to(A.device)
+    ordered = _real_sites(A, layout) & (A[:, flag, :] < 0.5)                    # (B, S)
+    slot = torch.where(ordered, draw(B, S), -1.0).argmax(1)                    # a random ordered site of each crystal
+    column = A[torch.arange(B, device=A.device), :, slot]                       # (B, rows)
+    element = column[:, occ].argmax(1)
+    weights = partners.to(A)[element]                                           # (B, species)
+    total = weights.sum(1)
+    chosen = (draw(B) < share) & ordered.any(1) & (total > 0)
+    cdf = weights.cumsum(1) / total.clamp_min(1e-12)[:, None]
+    partner = (cdf < draw(B)[:, None]).sum(1).clamp_max(weights.shape[1] - 1)
+    lo, hi = fraction
+    f = lo + (hi - lo) * draw(B)
+    doped = column.clone()
+    doped[:, occ] = 0
+    rows = torch.arange(B, device=A.device)
+    doped[rows, occ.start + element] = 1 - f
+    doped[rows, occ.start + partner] = f
+    doped[:, flag] = 1
+    out = A.clone()
+    out[rows[chosen], :, slot[chosen]] = doped[chosen]
+    return out
+
 def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
-    "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool."
+    "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool, site partners."
     return {"classes": substitution_classes(layout), "present": (A[:, layout.A["occupancy"], :].sum((0, 2)) > 0).cpu(),
-            "sites": site_pool(A, c, layout)}
+            "sites": site_pool(A, c, layout), "partners": site_partners(A, layout)}
 
 def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, cfg: TrainConfig, tables: dict,
                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), site mixing, site dropout."
+    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), doping, site mixing, site dropout."
     if cfg.augment_elements > 0:
         A = substitute_elements(A, layout, tables["classes"], tables["present"], cfg.augment_elements, generator)
         if cfg.augment_lattice > 0: c = scale_lattice(c, layout, cfg.augment_lattice, generator)
         if cfg.augment_occupancy > 0: A = jitter_occupancies(A, layout, cfg.augment_elements, cfg.augment_occupancy, generator)
+    if cfg.augment_dope > 0: A = dope_sites(A, layout, tables["partners"], cfg.augment_dope, generator)
     if cfg.augment_mix > 0: A = mix_sites(A, c, layout, tables["sites"], cfg.augment_mix, generator)
     if cfg.augment_sites > 0: A = drop_sites(A, layout, cfg.augment_sites, generator)
     return A, c
