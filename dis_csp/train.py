@@ -52,12 +52,13 @@ def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConf
     return VAEConfig.from_dict(d)
 
 FAST_LOSSES = {"occupancy_loss": "cross_entropy", "descriptors": True, "standardize_input": True, "symmetry_heads": True,
-               "weights": {"occupancy": 8.0, "coordinates": 50.0, "kl": 1.0, "lattice": 30.0,
+               "weights": {"occupancy": 16.0, "coordinates": 50.0, "kl": 1.0, "lattice": 30.0,
                            "letter": 10.0, "multiplicity": 5.0, "disordered": 3.0}}
-AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, augment_occupancy=0.3, augment_mix=0.5)
+AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, augment_occupancy=0.3, augment_mix=0.5,
+               augment_dope=0.9)
 
 PRESETS = {
-    "default": TrainConfig(epochs=200, model=FAST_LOSSES, **AUGMENT),
+    "default": TrainConfig(epochs=300, model=FAST_LOSSES, **AUGMENT),
     "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
     "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES, **AUGMENT),
 }
