@@ -189,9 +189,8 @@ def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, ge
     doped[rows, occ.start + element] = 1 - f
     doped[rows, occ.start + partner] = f
     doped[:, flag] = 1
-    out = A.clone()
-    out[rows[chosen], :, slot[chosen]] = doped[chosen]
-    return out
+    replaced = chosen[:, None] & (torch.arange(S, device=A.device) == slot[:, None])   # (B, S): the one site each
+    return torch.where(replaced[:, None, :], doped[:, :, None], A)             # no boolean indexing: no host sync
 
 def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
     "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool, site partners."
