@@ -58,7 +58,7 @@ AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, au
                augment_dope=0.9)
 
 PRESETS = {
-    "default": TrainConfig(epochs=300, model=FAST_LOSSES, **AUGMENT),
+    "default": TrainConfig(epochs=400, model=FAST_LOSSES, **AUGMENT),
     "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
     "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES, **AUGMENT),
 }
