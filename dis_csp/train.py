@@ -101,6 +101,11 @@ def _real_sites(A: torch.Tensor, layout) -> torch.Tensor:
     "(B, S) True where a crystal has a site (multiplicity class 0 marks padding)."
     return A[:, layout.A["multiplicity"], :].argmax(1) > 0
 
+def _put_site(A: torch.Tensor, chosen: torch.Tensor, slot: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
+    "A with site `slot[b]` of every `chosen` crystal b set to `column[b]` (B, rows); no boolean indexing: no host sync."
+    replaced = chosen[:, None] & (torch.arange(A.shape[2], device=A.device) == slot[:, None])   # (B, S): one site each
+    return torch.where(replaced[:, None, :], column.to(A)[:, :, None], A)
+
 def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Generator) -> torch.Tensor:
     "c with a, b, c of every crystal multiplied by a common factor exp(sigma * N(0, 1))."
     f = torch.exp(sigma * torch.randn(len(c), 1, generator=generator)).to(c)
@@ -151,8 +156,7 @@ def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: floa
     chosen = (draw() < share) & (n_same > 0) & (n_sites > 0)
     pick = (start[group] + (draw() * n_same).long().clamp_max((n_same - 1).clamp_min(0))).clamp_max(len(columns) - 1)
     slot = (draw() * n_sites).long()
-    replaced = chosen[:, None] & (torch.arange(S, device=A.device) == slot[:, None])   # (B, S): the one site each
-    out = torch.where(replaced[:, None, :], columns[pick].to(A)[:, :, None], A)
+    out = _put_site(A, chosen, slot, columns[pick])
     letter = out[:, layout.A["letter"], :].argmax(1)                       # sites in letter order again, padding last
     key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
     return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
@@ -171,10 +175,11 @@ def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, ge
     from `fraction` goes to a partner species drawn in proportion to `partners` (the site's element keeps the rest)."""
     occ, flag = layout.A["occupancy"], layout.A["disordered"].start
     B, _, S = A.shape
+    rows = torch.arange(B, device=A.device)
     draw = lambda *shape: torch.rand(*shape, generator=generator).to(A.device)
     ordered = _real_sites(A, layout) & (A[:, flag, :] < 0.5)                    # (B, S)
     slot = torch.where(ordered, draw(B, S), -1.0).argmax(1)                    # a random ordered site of each crystal
-    column = A[torch.arange(B, device=A.device), :, slot]                       # (B, rows)
+    column = A[rows, :, slot]                                                   # (B, rows)
     element = column[:, occ].argmax(1)
     weights = partners.to(A)[element]                                           # (B, species)
     total = weights.sum(1)
@@ -185,12 +190,10 @@ def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, ge
     f = lo + (hi - lo) * draw(B)
     doped = column.clone()
     doped[:, occ] = 0
-    rows = torch.arange(B, device=A.device)
     doped[rows, occ.start + element] = 1 - f
     doped[rows, occ.start + partner] = f
     doped[:, flag] = 1
-    replaced = chosen[:, None] & (torch.arange(S, device=A.device) == slot[:, None])   # (B, S): the one site each
-    return torch.where(replaced[:, None, :], doped[:, :, None], A)             # no boolean indexing: no host sync
+    return _put_site(A, chosen, slot, doped)
 
 def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
     "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool, site partners."
