@@ -4,14 +4,40 @@
 
 # %% ../nbs/90_cli.ipynb #c002
 from __future__ import annotations
-import argparse, json, sys
+import argparse, inspect, json, math, os, sys, traceback, warnings
 from pathlib import Path
 import dis_csp
-from .core import DisCspError
+from .core import DisCspError, UsageError
 
 # %% auto #0
-__all__ = ['cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition',
-           'cmd_figures', 'build_parser', 'main']
+__all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate',
+           'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings', 'cmd_figures', 'build_parser', 'main']
+
+# %% ../nbs/90_cli.ipynb #c004a
+def _number(kind, low=None, high=None, above: bool = False):
+    "An argparse type: `kind` (int or float), finite, >= `low` (> with `above`), <= `high`."
+    def parse(text: str):
+        try: v = kind(text)
+        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if kind is float and not math.isfinite(v): raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if low is not None and (v < low or above and v == low):
+            raise argparse.ArgumentTypeError(f"{text} must be {'above' if above else 'at least'} {low}")
+        if high is not None and v > high: raise argparse.ArgumentTypeError(f"{text} must be at most {high}")
+        return v
+    parse.__name__ = kind.__name__
+    return parse
+
+POSITIVE_INT, COUNT, POSITIVE, NON_NEGATIVE = _number(int, 1), _number(int, 0), _number(float, 0, above=True), _number(float, 0)
+
+def _default(fn, name: str):
+    "The default of parameter `name` of library function `fn` (so the CLI never keeps a second copy)."
+    return inspect.signature(fn).parameters[name].default
+
+def _out(p, what: str):
+    p.add_argument("--out", required=True, help=what)
+    p.add_argument("--force", action="store_true", help="write into a folder that holds other files too (none of "
+                   "them is touched), or start a run of this command over (deleting only its own files)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
@@ -26,71 +52,88 @@ def cmd_featurize(args):
     kwargs = {k: getattr(args, k) for k in ("symprec", "occupancy_tolerance", "max_sites", "max_multiplicity",
                                             "max_disordered_sites", "max_species_per_site")}
     summary = build_dataset(args.input, args.out, processes=args.processes, resume=not args.no_resume,
-                            progress=not args.quiet, **kwargs)
+                            progress=not args.quiet, timeout=args.timeout, memory_limit_gb=args.memory_limit,
+                            shard_size=args.shard_size, force=args.force, **kwargs)
     print(format_summary(summary))
     print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, summary.json")
 
 def _add_featurize(sub):
+    from dis_csp.featurize import featurize, analyze_cell
+    from dis_csp.dataset import build_dataset
     f = sub.add_parser("featurize", help="featurize CIFs into a dataset (tensors, records, rejected.csv)")
     f.add_argument("input", help="a .jsonl.gz collection, a folder of .cif files or a .cif")
-    f.add_argument("--out", required=True, help="dataset folder to write (resumed if it holds an unfinished build)")
-    f.add_argument("--processes", type=int, default=None, help="worker processes (default: all cores)")
-    f.add_argument("--symprec", type=float, default=0.01, help="spglib distance tolerance in Å (default 0.01)")
-    f.add_argument("--occupancy-tolerance", type=float, default=1.05, help="largest total occupancy scaled to 1 (default 1.05)")
-    f.add_argument("--max-sites", type=int, default=9, help="paper filter: Wyckoff sites per crystal (default 9)")
-    f.add_argument("--max-multiplicity", type=int, default=50, help="paper filter (default 50)")
-    f.add_argument("--max-disordered-sites", type=int, default=6, help="paper filter (default 6)")
-    f.add_argument("--max-species-per-site", type=int, default=6, help="paper filter (default 6)")
-    f.add_argument("--no-resume", action="store_true", help="start again even if OUT holds an unfinished build")
-    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    _out(f, "dataset folder to write (resumed if it holds an unfinished build of the same source)")
+    f.add_argument("--processes", type=COUNT, default=None, help="worker processes (default: all cores; 0: in this process)")
+    f.add_argument("--timeout", type=POSITIVE, default=_default(build_dataset, "timeout"),
+                   help="seconds one entry may take (default %(default)s; longer: reason timeout)")
+    f.add_argument("--memory-limit", type=POSITIVE, default=_default(build_dataset, "memory_limit_gb"),
+                   help="GB of memory one worker may add (default %(default)s)")
+    f.add_argument("--shard-size", type=POSITIVE_INT, default=_default(build_dataset, "shard_size"),
+                   help="entries per saved shard: an interrupted build loses at most this many (default %(default)s)")
+    f.add_argument("--symprec", type=POSITIVE, default=_default(featurize, "symprec"), help="spglib distance tolerance in Å (default %(default)s)")
+    f.add_argument("--occupancy-tolerance", type=_number(float, 1.0), default=_default(featurize, "occupancy_tolerance"),
+                   help="largest total occupancy scaled to 1 (default %(default)s)")
+    for name, what in (("max_sites", "Wyckoff sites per crystal"), ("max_multiplicity", "Wyckoff multiplicity"),
+                       ("max_disordered_sites", "disordered sites"), ("max_species_per_site", "elements on one site")):
+        f.add_argument("--" + name.replace("_", "-"), type=POSITIVE_INT, default=_default(analyze_cell, name),
+                       help=f"paper filter: {what} (default %(default)s)")
+    f.add_argument("--no-resume", action="store_true", help="featurize every entry again, even if OUT holds results for it")
     f.set_defaults(func=cmd_featurize)
 
 # %% ../nbs/90_cli.ipynb #c007
 def cmd_train(args):
-    "Train the VAE on a featurized dataset."
+    "Train the VAE on a featurized dataset; a finished run gets its samplers and flag threshold at once."
     from dis_csp.train import train
+    from dis_csp.model import LossWeights
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
                  if getattr(args, k) is not None}
     model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss", "site_decoder") if getattr(args, k) is not None}
-    from dis_csp.model import LossWeights
     for item in args.weight or []:
         name, _, value = item.partition("=")
-        if name not in vars(LossWeights()) or not value:
-            raise DisCspError(f"--weight {item!r}: expected NAME=VALUE with NAME one of {list(vars(LossWeights()))}")
-        model.setdefault("weights", {})[name] = float(value)
-    r = train(args.data, args.out, preset=args.preset, resume=args.resume, progress=not args.quiet,
+        try: value = float(value)
+        except ValueError: value = None
+        if name not in vars(LossWeights()) or value is None or not math.isfinite(value) or value < 0:
+            raise UsageError(f"--weight {item!r}: expected NAME=VALUE, NAME one of {', '.join(vars(LossWeights()))} and VALUE a number >= 0")
+        model.setdefault("weights", {})[name] = value
+    r = train(args.data, args.out, preset=args.preset, resume=args.resume, force=args.force, progress=not args.quiet,
               model_overrides=model, **overrides)
+    if r["epochs_done"] >= r["epochs"] and int(os.environ.get("RANK", "0")) == 0:
+        from dis_csp.sample import prepare_run
+        prepare_run(args.out, args.data, progress=not args.quiet)
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
 
 def cmd_evaluate(args):
     "Reconstruction metrics (paper Tables 1-2) of a checkpoint."
     from dis_csp.evaluate import evaluate
-    m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=args.device)
+    m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=args.device, force=args.force)
     print(json.dumps(m, indent=2))
 
 def _add_model_commands(sub):
+    from dis_csp.train import PRESETS
     t = sub.add_parser("train", help="train the VAE on a dataset built by `dis-csp featurize`")
     t.add_argument("--data", required=True, help="dataset folder (from `dis-csp featurize`)")
-    t.add_argument("--out", required=True, help="run folder: split.json, history.csv, best.pt, last.pt")
-    t.add_argument("--preset", default="default", choices=["default", "paper", "tiny"],
-                   help="default: minutes on a CPU; paper: Adam 5e-6, batch 64, 2500 epochs; tiny: tests")
-    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last.pt")
-    t.add_argument("--epochs", type=int); t.add_argument("--batch-size", type=int); t.add_argument("--lr", type=float)
-    t.add_argument("--seed", type=int); t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1 ...")
-    t.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: the preset's)")
-    t.add_argument("--dropout", type=float, help="model dropout (default 0)")
-    t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default mean)")
-    t.add_argument("--occupancy-loss", choices=["mse", "cross_entropy"], help="occupancy term (default: the paper's mse)")
-    t.add_argument("--site-decoder", choices=["conv", "shared"], help="site decoder (default: the paper's conv)")
+    _out(t, "run folder: split.json, history.csv, best.pt, last.pt, samplers.npz, decoding.json")
+    t.add_argument("--preset", choices=list(PRESETS), help="a new run's settings (default: default, "
+                   f"{PRESETS['default'].epochs} epochs; paper: the paper's; tiny: tests); a resumed run keeps its own")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out (more --epochs, a new --lr or "
+                   "--device may be given; other changes are refused)")
+    t.add_argument("--epochs", type=POSITIVE_INT); t.add_argument("--batch-size", type=POSITIVE_INT)
+    t.add_argument("--lr", type=POSITIVE); t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1 ...")
+    t.add_argument("--weight-decay", type=NON_NEGATIVE, help="AdamW weight decay (default: the preset's)")
+    t.add_argument("--dropout", type=_number(float, 0, 0.99), help="model dropout (default: the preset's)")
+    t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default: the preset's)")
+    t.add_argument("--occupancy-loss", choices=["mse", "cross_entropy"], help="occupancy term (default: the preset's)")
+    t.add_argument("--site-decoder", choices=["conv", "shared"], help="site decoder (default: the preset's)")
     t.add_argument("--weight", action="append", metavar="NAME=VALUE",
-                   help="a loss weight other than the paper's (repeatable), e.g. --weight coordinates=100")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+                   help="a loss weight other than the preset's (repeatable), e.g. --weight coordinates=100")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="reconstruction metrics of a checkpoint (paper Tables 1 and 2)")
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--data", required=True, help="a dataset folder or any CIF source (featurized on the fly)")
-    e.add_argument("--out", help="write the metrics to this JSON file")
+    e.add_argument("--out", help="a JSON file to write the metrics to (or a folder, for OUT/metrics.json)")
+    e.add_argument("--force", action="store_true", help="write into a folder that holds other files too")
     e.add_argument("--split", default="test", choices=["train", "val", "test", "all"],
                    help="for the run's own dataset: which split (default test)")
     e.add_argument("--device", default="cpu")
@@ -100,30 +143,30 @@ def _add_model_commands(sub):
 def cmd_virtual_cells(args):
     "Virtual cells of a disordered CIF and their property distributions."
     from dis_csp.virtual_cells import run_virtual_cells
-    from dis_csp.plots import property_histograms
     s = run_virtual_cells(args.cif, args.out, tuple(args.supercell), n=args.n, seed=args.seed, energy=not args.no_energy,
                           relax=args.relax, relax_steps=args.relax_steps, temperature=args.temperature,
-                          workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
-    label = "x".join(map(str, args.supercell))
-    fig = property_histograms({label: Path(args.out) / "properties.csv"})
-    fig.write_html(f"{args.out}/distributions.html", include_plotlyjs=True)
+                          workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, force=args.force,
+                          allow_large=args.allow_large)
     print(json.dumps({k: v for k, v in s.items() if k != "rounding_error"}, indent=2))
     print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html")
 
 def _add_virtual_cells(sub):
+    from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS
     v = sub.add_parser("virtual-cells", help="ordered supercells of a disordered crystal and their property distributions")
-    v.add_argument("cif", help="a CIF file (or any structure file pymatgen reads) of a disordered crystal")
-    v.add_argument("--supercell", type=int, nargs=3, default=[2, 2, 2], metavar=("NA", "NB", "NC"))
-    v.add_argument("--n", type=int, default=1000, help="number of cells (default 1000)")
+    v.add_argument("cif", help="a CIF file of a disordered crystal")
+    v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(run_virtual_cells, "supercell")), metavar=("NA", "NB", "NC"))
+    v.add_argument("--n", type=POSITIVE_INT, default=_default(run_virtual_cells, "n"), help="number of cells (default %(default)s)")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--relax", action="store_true", help="relax each cell with CHGNet before taking its energy")
-    v.add_argument("--relax-steps", type=int, default=100)
+    v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(run_virtual_cells, "relax_steps"))
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
-    v.add_argument("--temperature", type=float, default=300.0, help="for the Boltzmann averages (K)")
-    v.add_argument("--workers", type=int, default=1, help="local worker processes (Dask LocalCluster when > 1)")
+    v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(run_virtual_cells, "temperature"),
+                   help="for the Boltzmann averages (K; default %(default)s)")
+    v.add_argument("--workers", type=POSITIVE_INT, default=1, help="local worker processes (Dask LocalCluster when > 1)")
     v.add_argument("--scheduler", help="address of a Dask distributed scheduler to run the cells on")
-    v.add_argument("--out", required=True)
-    v.add_argument("--quiet", action="store_true")
+    v.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_CELL_ATOMS:,} atoms per cell or "
+                   f"{MAX_CELLS:,} cells")
+    _out(v, "folder for properties.csv, cells.extxyz, summary.json, distributions.html (resumed if it holds the same crystal)")
     v.set_defaults(func=cmd_virtual_cells)
 
 # %% ../nbs/90_cli.ipynb #c009
@@ -131,7 +174,7 @@ def cmd_sample(args):
     "Sample crystals from a run's latent space into CIFs, samples.jsonl and metrics.json."
     from dis_csp.sample import sample_run
     m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
-                   novelty=not args.no_novelty, progress=not args.quiet)
+                   novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large)
     keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware",
             "charge_neutral", "disordered_share", "uniqueness", "novelty", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
@@ -143,55 +186,61 @@ def cmd_condition(args):
     cond = Conditions(args.spacegroup, args.elements, allow_other_elements=args.allow_other_elements,
                       disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy)
     m = condition_run(args.checkpoint, args.out, cond, n=args.n, seed=args.seed, steps=args.steps, lr=args.lr,
-                      data=args.data, progress=not args.quiet)
+                      data=args.data, progress=not args.quiet, force=args.force)
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "per_condition")}, indent=2))
     print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
 
 def _add_generation(sub):
+    from dis_csp.sample import sample_run, MAX_SAMPLES
+    from dis_csp.condition import condition_run, MAX_CANDIDATES
     s = sub.add_parser("sample", help="generate crystals from a run's latent space (paper Table 3)")
-    s.add_argument("--checkpoint", required=True, help="best.pt of a run (its samplers are fitted once, beside it)")
-    s.add_argument("--sampler", default="kde", choices=["kde", "gmm", "gaussian", "test"],
-                   help="latent sampler; 'test' encodes the run's test split (default kde)")
-    s.add_argument("--n", type=int, default=100, help="number of samples (for 'test': at most this many; default 100)")
-    s.add_argument("--mode", default="constrained", choices=["constrained", "raw"],
+    s.add_argument("--checkpoint", required=True, help="best.pt of a run (its samplers are fitted once, with the run)")
+    s.add_argument("--sampler", default=_default(sample_run, "sampler"), choices=["kde", "gmm", "gaussian", "test"],
+                   help="latent sampler; 'test' encodes the run's test split (default %(default)s)")
+    s.add_argument("--n", type=POSITIVE_INT, default=_default(sample_run, "n"),
+                   help="number of samples (for 'test': at most this many; default %(default)s)")
+    s.add_argument("--mode", default=_default(sample_run, "mode"), choices=["constrained", "raw"],
                    help="constrained: valid by construction (default); raw: the paper's argmax + discard")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
-    s.add_argument("--out", required=True)
-    s.add_argument("--quiet", action="store_true")
+    s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
+    _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)
     c = sub.add_parser("condition", help="generate crystals meeting conditions (gradient descent in latent space)")
     c.add_argument("--checkpoint", required=True)
     c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
     c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
     c.add_argument("--allow-other-elements", action="store_true")
-    c.add_argument("--disordered-sites", type=int, help="number of disordered Wyckoff sites")
+    c.add_argument("--disordered-sites", type=COUNT, help="number of disordered Wyckoff sites")
     c.add_argument("--site-element", help="an element that must sit on a disordered site")
     c.add_argument("--occupancy", help="ELEMENT:FRACTION on a disordered site, e.g. Mg:0.5")
-    c.add_argument("--n", type=int, default=20, help="number of candidates (default 20)")
-    c.add_argument("--steps", type=int, default=600, help="Adam steps (default 600)")
-    c.add_argument("--lr", type=float, default=0.05)
+    c.add_argument("--n", type=_number(int, 1, MAX_CANDIDATES), default=_default(condition_run, "n"), help="number of candidates (default %(default)s)")
+    c.add_argument("--steps", type=_number(int, 1, 100_000), default=_default(condition_run, "steps"), help="Adam steps (default %(default)s)")
+    c.add_argument("--lr", type=POSITIVE, default=_default(condition_run, "lr"))
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
-    c.add_argument("--out", required=True)
-    c.add_argument("--quiet", action="store_true")
+    _out(c, "folder for cifs/, samples.jsonl, metrics.json")
     c.set_defaults(func=cmd_condition)
 
 # %% ../nbs/90_cli.ipynb #c010
-def cmd_figures(args):
-    "Execute every paper notebook on a run with papermill; write OUT/index.html."
-    from dis_csp.figures import render_figures
+def parse_settings(items) -> dict:
+    "{figure: {parameter: value}} from FIGURE.PARAM=VALUE strings (values as JSON where they parse, else text)."
     overrides = {}
-    for item in args.set or []:
+    for item in items or []:
         key, _, value = item.partition("=")
         name, _, param = key.partition(".")
-        if not param or not value: raise DisCspError(f"--set {item!r}: expected FIGURE.PARAM=VALUE, e.g. table3.n_samples=1000")
+        if not name or not param or not value: raise UsageError(f"--set {item!r}: expected FIGURE.PARAM=VALUE, e.g. table3.n_samples=1000")
         try: value = json.loads(value)
         except json.JSONDecodeError: pass
         overrides.setdefault(name, {})[param] = value
-    res = render_figures(args.run, args.out, data=args.data, only=args.only, overrides=overrides, force=args.force,
-                         progress=not args.quiet)
+    return overrides
+
+def cmd_figures(args):
+    "Execute every paper notebook on a run with papermill; write OUT/index.html."
+    from dis_csp.figures import render_figures
+    res = render_figures(args.run, args.out, data=args.data, only=args.only, overrides=parse_settings(args.set),
+                         rerun=args.rerun, progress=not args.quiet, force=args.force)
     for r in res: print(f"{r['name']:<12}{r['status']:<12}{r['seconds']:>8} s  {r.get('error', '')}")
     print(f"wrote {args.out}/index.html")
     if any(r["status"] == "failed" for r in res): raise DisCspError(f"{sum(r['status'] == 'failed' for r in res)} notebook(s) failed")
@@ -200,13 +249,12 @@ def _add_figures(sub):
     from dis_csp.figures import PAPER_NOTEBOOKS
     f = sub.add_parser("figures", help="render every paper figure and table of a run (papermill) + index.html")
     f.add_argument("--run", required=True, help="run folder (best.pt, split.json, history.csv)")
-    f.add_argument("--out", required=True, help="output folder (figures, tables, executed notebooks, index.html)")
     f.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     f.add_argument("--only", nargs="+", metavar="NAME", help=f"some of: {' '.join(nb.name for nb in PAPER_NOTEBOOKS)}")
     f.add_argument("--set", action="append", metavar="FIGURE.PARAM=VALUE",
                    help="a notebook parameter, e.g. table3.n_samples=1000 (repeatable)")
-    f.add_argument("--force", action="store_true", help="re-run notebooks that are up to date")
-    f.add_argument("--quiet", action="store_true")
+    f.add_argument("--rerun", action="store_true", help="run notebooks again even when they are up to date")
+    _out(f, "output folder (figures, tables, executed notebooks, index.html)")
     f.set_defaults(func=cmd_figures)
 
 # %% ../nbs/90_cli.ipynb #c011
@@ -215,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
                                 "in a Wyckoff representation (Dis-CSP).")
     p.add_argument("--version", action="version", version=f"dis-csp {dis_csp.__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     s = sub.add_parser("summary", help="count the CIFs in a collection, folder or file")
     s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
@@ -225,20 +274,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_virtual_cells(sub)
     _add_generation(sub)
     _add_figures(sub)
+    for command in sub.choices.values():   # --debug after the command name too
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
     return p
 
 # %% ../nbs/90_cli.ipynb #c012
+def _one_line(e: BaseException) -> str:
+    "What went wrong, in one line."
+    if isinstance(e, DisCspError): text = str(e)
+    elif isinstance(e, MemoryError): text = "out of memory (ask for less: fewer samples, cells or workers)"
+    elif isinstance(e, OSError): text = f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}"
+    else: text = f"internal error: {type(e).__name__}: {e} (a bug in dis-csp; please report it with the output of --debug)"
+    return " ".join(text.split())[:1000]
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(); return 0
-    try:
-        args.func(args)
-    except DisCspError as e:
-        print(f"dis-csp {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    debug = args.debug or os.environ.get("DIS_CSP_DEBUG") == "1"
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")                       # third-party chatter
+            warnings.filterwarnings("always", module="dis_csp")   # our own warnings: one line each
+            warnings.showwarning = lambda message, *a, **k: print(f"dis-csp {args.command}: warning: {message}", file=sys.stderr)
+        try:
+            args.func(args)
+        except KeyboardInterrupt:
+            print(f"dis-csp {args.command}: interrupted (run the same command again to continue where it stopped)", file=sys.stderr)
+            return 130
+        except (Exception, MemoryError) as e:
+            if debug: traceback.print_exc()
+            print(f"dis-csp {args.command}: error: {_one_line(e)}", file=sys.stderr)
+            return 2 if isinstance(e, UsageError) else 1
     return 0
 
 # %% ../nbs/90_cli.ipynb #c014

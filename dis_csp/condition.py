@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import gemmi
-from .core import DisCspError, atomic_write_json
+from .core import DisCspError, UsageError
 
 # %% auto #0
-__all__ = ['ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates', 'condition_run']
+__all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates',
+           'check_condition_request', 'condition_run']
 
 # %% ../nbs/19_condition.ipynb #c005
-class ConditionError(DisCspError):
+class ConditionError(UsageError):
     "Conditions that cannot be met or are not understood."
 
 def _element_symbol(name: str) -> str:
@@ -49,7 +50,10 @@ class Conditions:
             if not 1 <= self.space_group <= 230: raise ConditionError(f"space group {self.space_group} is not in 1..230")
         if self.elements is not None:
             if isinstance(self.elements, str): self.elements = [e for e in self.elements.split(",") if e.strip()]
-            self.elements = tuple(dict.fromkeys(_element_symbol(e) for e in self.elements))
+            symbols = [_element_symbol(e) for e in self.elements]
+            if twice := sorted({e for e in symbols if symbols.count(e) > 1}):
+                raise ConditionError(f"element {', '.join(twice)} listed twice in the element set")
+            self.elements = tuple(symbols)
             if not self.elements: raise ConditionError("the element set is empty")
             if len(self.elements) > self.max_sites * 6: raise ConditionError(f"{len(self.elements)} elements cannot fit {self.max_sites} sites")
         if self.disordered_sites is not None:
@@ -88,6 +92,12 @@ class Conditions:
         return out
 
     def to_dict(self) -> dict: return asdict(self)
+
+    def require_some(self) -> "Conditions":
+        "`self` if it asks for anything; a ConditionError otherwise (every crystal would count as a success)."
+        if all(v is None for v in (self.space_group, self.elements, self.disordered_sites, self.site_element, self.occupancy)):
+            raise ConditionError("no condition given: ask for a space group, elements, disordered sites, a site element or an occupancy")
+        return self
 
 # %% ../nbs/19_condition.ipynb #c008
 def _index(symbol: str) -> int: return gemmi.Element(symbol).atomic_number - 1
@@ -179,24 +189,37 @@ def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: in
     return z, decoded, checks, history
 
 # %% ../nbs/19_condition.ipynb #c016
+MAX_CANDIDATES = 10_000
+
+def check_condition_request(n: int, steps: int, lr: float, prior_weight: float, pool: int):
+    "UsageError unless the optimization settings are in range."
+    import math
+    for name, v, ok in (("n", n, isinstance(n, int) and 1 <= n <= MAX_CANDIDATES), ("steps", steps, isinstance(steps, int) and 1 <= steps <= 100_000),
+                        ("lr", lr, math.isfinite(lr) and lr > 0), ("prior_weight", prior_weight, math.isfinite(prior_weight) and prior_weight >= 0),
+                        ("pool", pool, isinstance(pool, int) and 1 <= pool <= 1000)):
+        if not ok: raise ConditionError(f"{name}={v!r} is out of range" + (f" (1..{MAX_CANDIDATES:,})" if name == "n" else ""))
+
 def condition_run(checkpoint, out, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600, lr: float = 0.05,
-                  prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True) -> dict:
+                  prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True, force: bool = False) -> dict:
     "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
-    from dis_csp.samplers import samplers_for
-    from dis_csp.sample import open_run, write_samples
-    if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
+    from dis_csp.sample import open_run, write_samples, open_generation_folder, store_run_extras, _run_samplers
+    cond.require_some(); check_condition_request(n, steps, lr, prior_weight, pool)
     t0 = time.time()
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    model, scaler, data, threshold = open_run(checkpoint, data)
-    kde = samplers_for(checkpoint, data, progress=progress)["kde"]
+    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
+    samplers, fitted = _run_samplers(checkpoint, data, out, progress)
+    folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), "n": n, "seed": seed,
+                                    "steps": steps, "lr": lr, "prior_weight": prior_weight, "pool": pool}, force)
+    kde = samplers["kde"]
     z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, n, seed, steps, lr, prior_weight, pool,
                                                          threshold, kde, progress)
-    write_samples(out, z, decoded, checks)
+    store_run_extras(folder, checkpoint, threshold, fitted)
+    write_samples(folder, z, decoded, checks)
     met = [c["conditions"] for c in checks]
     metrics = {"conditions": cond.to_dict(), "n": n, "seed": seed, "steps": steps, "lr": lr, "prior_weight": prior_weight,
                "pool": pool, "flag_threshold": threshold,
                "success_rate": float(np.mean([all(m.values()) for m in met])),
                "per_condition": {k: float(np.mean([m[k] for m in met])) for k in (met[0] if met else {})},
                "history": history, "seconds": round(time.time() - t0, 2)}
-    atomic_write_json(out / "metrics.json", metrics)
+    folder.write_json("metrics.json", metrics)
+    folder.finish()
     return metrics

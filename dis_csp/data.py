@@ -4,24 +4,33 @@
 
 # %% ../nbs/01_data.ipynb #c002
 from __future__ import annotations
-import gzip, json, zlib, os, collections
+import gzip, json, zlib, os, collections, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
-from .core import DisCspError, default_collection
+from .core import DisCspError, UsageError, default_collection
 
 # %% auto #0
-__all__ = ['SKIP_REASONS', 'DataSourceError', 'LoadReport', 'looks_like_cif', 'decode_cif_bytes', 'iter_cifs', 'summarize_source']
+__all__ = ['SKIP_REASONS', 'MAX_CIF_BYTES', 'DataSourceError', 'InputNotFound', 'LoadReport', 'looks_like_cif',
+           'decode_cif_bytes', 'iter_cifs', 'summarize_source']
 
 # %% ../nbs/01_data.ipynb #c005
 class DataSourceError(DisCspError):
     "A CIF source that cannot be read at all: a missing path, a corrupt archive, a lone file that is not a CIF."
 
+class InputNotFound(DataSourceError, UsageError):
+    "A source path that does not exist."
+
 SKIP_REASONS = {
     "unreadable": "the file could not be read (permissions, I/O error, a broken link)",
     "not_cif": "the text holds no CIF data block (`data_...`) or is binary",
     "bad_record": "a line of a .jsonl collection is not a JSON object with a `cif_text` string",
+    "too_big": "a file or collection line larger than max_bytes (a CIF of one crystal is kilobytes)",
+    "duplicate_id": "an id that an earlier entry of the source already has (the first is kept)",
+    "not_cif_name": "a file in the folder whose name does not end in .cif (not read; rename it to .cif to use it)",
 }
+
+MAX_CIF_BYTES = 20_000_000   # default bound on one CIF file or collection line
 
 @dataclass
 class LoadReport:
@@ -38,7 +47,7 @@ class LoadReport:
 
     def __str__(self):
         lines = [f"{self.source}: {self.n_yielded} CIFs read, {sum(self.skipped.values())} skipped"]
-        lines += [f"  {reason:<12}{n:>7}  {SKIP_REASONS[reason]}" for reason, n in self.skipped.most_common()]
+        lines += [f"  {reason:<14}{n:>7}  {SKIP_REASONS[reason]}" for reason, n in self.skipped.most_common()]
         return "\n".join(lines)
 
 # %% ../nbs/01_data.ipynb #c008
@@ -53,23 +62,36 @@ def decode_cif_bytes(raw: bytes) -> str:
     except UnicodeDecodeError: return raw.decode("latin-1")
 
 # %% ../nbs/01_data.ipynb #c011
-def _iter_jsonl(path: Path, report: LoadReport) -> Iterator[tuple[str, str, dict]]:
+def _bounded_lines(f, max_bytes: int):
+    "(line number, line) of a text stream; None for a line longer than `max_bytes` characters (skipped, not held)."
+    lineno = 0
+    while True:
+        line = f.readline(max_bytes + 1)
+        if not line: return
+        lineno += 1
+        if len(line) > max_bytes and not line.endswith("\n"):
+            while (rest := f.readline(1 << 20)) and not rest.endswith("\n"): pass   # the rest of the long line
+            yield lineno, None
+        else: yield lineno, line
+
+def _iter_jsonl(path: Path, report: LoadReport, max_bytes: int) -> Iterator[tuple[str, str, dict]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip(): continue
+            for lineno, line in _bounded_lines(f, max_bytes):
                 where = f"{path}:{lineno}"
+                if line is None:
+                    report.skip(where, "too_big", f"a line of more than {max_bytes} characters"); continue
+                if not line.strip(): continue
                 try: rec = json.loads(line)
-                except json.JSONDecodeError as e:
-                    report.skip(where, "bad_record", f"not JSON ({e.msg})"); continue
+                except (json.JSONDecodeError, RecursionError) as e:
+                    report.skip(where, "bad_record", f"not JSON ({getattr(e, 'msg', 'nested too deeply')})"); continue
                 if not isinstance(rec, dict) or not isinstance(rec.get("cif_text"), str):
                     report.skip(where, "bad_record", "no `cif_text` string"); continue
                 text = rec.pop("cif_text")
                 cid = str(rec.get("id", f"{path.name}:{lineno}"))
                 if not looks_like_cif(text):
                     report.skip(cid, "not_cif", "cif_text holds no data block"); continue
-                report.n_yielded += 1
                 yield cid, text, rec
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         raise DataSourceError(f"{path}: corrupt or truncated gzip archive ({e or type(e).__name__})") from e
@@ -78,44 +100,69 @@ def _iter_jsonl(path: Path, report: LoadReport) -> Iterator[tuple[str, str, dict
     except OSError as e:
         raise DataSourceError(f"{path}: cannot be read ({e.strerror or e})") from e
 
-def _read_cif_file(path: Path) -> str:
-    "Text of one CIF file; raises OSError or ValueError (not a CIF)."
+def _read_cif_file(path: Path, max_bytes: int) -> str:
+    "Text of one CIF file; raises OSError, ValueError (not a CIF) or OverflowError (above `max_bytes`)."
+    size = path.stat().st_size
+    if size > max_bytes: raise OverflowError(f"{size} bytes, more than max_bytes={max_bytes}")
     text = decode_cif_bytes(path.read_bytes())
     if not looks_like_cif(text): raise ValueError("no CIF data block (`data_...`) or binary content")
     return text
 
-def _iter_folder(folder: Path, report: LoadReport) -> Iterator[tuple[str, str, dict]]:
-    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".cif" and not p.is_dir())
-    for p in paths:
+def _walk_files(folder: Path) -> list[Path]:
+    "Every file under `folder` (symbolic links to folders not followed, hidden files and folders left out), sorted."
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        out += [Path(root) / f for f in files if not f.startswith(".")]
+    return sorted(out)
+
+def _iter_folder(folder: Path, report: LoadReport, max_bytes: int) -> Iterator[tuple[str, str, dict]]:
+    for p in _walk_files(folder):
+        if p.suffix.lower() != ".cif":
+            try:
+                with open(p, "rb") as f: head = decode_cif_bytes(f.read(65536))
+                hint = "; it holds a CIF: rename it to .cif to use it" if looks_like_cif(head) else ""
+            except OSError: hint = ""
+            report.skip(p, "not_cif_name", "not named .cif" + hint); continue
         cid = p.relative_to(folder).with_suffix("").as_posix()
-        try: text = _read_cif_file(p)
+        try: text = _read_cif_file(p, max_bytes)
         except OSError as e:
             report.skip(p, "unreadable", e.strerror or str(e)); continue
+        except OverflowError as e:
+            report.skip(p, "too_big", str(e)); continue
         except ValueError as e:
             report.skip(p, "not_cif", str(e)); continue
-        report.n_yielded += 1
         yield cid, text, {"path": str(p)}
 
 # %% ../nbs/01_data.ipynb #c012
 def iter_cifs(source: str | os.PathLike | None = None, # a .jsonl(.gz) collection, a folder of .cif files, or a .cif; default: the embedded collection
               report: LoadReport | None = None, # filled with counts of what was read and skipped
+              max_bytes: int = MAX_CIF_BYTES, # largest CIF file or collection line read
              ) -> Iterator[tuple[str, str, dict]]:
     "Yield `(id, cif_text, metadata)` for every CIF in `source`; skip and count bad entries inside a collection or folder."
     path = Path(source) if source is not None else default_collection()
     report = report if report is not None else LoadReport()
     report.source = str(path)
     if not path.exists() and not path.is_symlink():
-        raise DataSourceError(f"{path}: no such file or folder")
-    if path.is_dir():
-        yield from _iter_folder(path, report)
-    elif path.name.endswith((".jsonl.gz", ".jsonl")):
-        yield from _iter_jsonl(path, report)
-    else:
-        try: text = _read_cif_file(path)
-        except OSError as e: raise DataSourceError(f"{path}: cannot be read ({e.strerror or e})") from e
-        except ValueError as e: raise DataSourceError(f"{path}: not a CIF file: {e}") from e
+        raise InputNotFound(f"{path}: no such file or folder")
+    if path.is_dir(): items = _iter_folder(path, report, max_bytes)
+    elif path.name.endswith((".jsonl.gz", ".jsonl")): items = _iter_jsonl(path, report, max_bytes)
+    else: items = _one_file(path, max_bytes)
+    seen = set()
+    for cid, text, meta in items:
+        if cid in seen:
+            report.skip(meta.get("path", cid), "duplicate_id", f"id {cid!r} again (the first entry with it is kept)"); continue
+        seen.add(cid)
         report.n_yielded += 1
-        yield path.stem, text, {"path": str(path)}
+        yield cid, text, meta
+
+def _one_file(path: Path, max_bytes: int):
+    try: text = _read_cif_file(path, max_bytes)
+    except OSError as e: raise DataSourceError(f"{path}: cannot be read ({e.strerror or e})") from e
+    except OverflowError as e: raise DataSourceError(f"{path}: too big for one CIF ({e})") from e
+    except ValueError as e: raise DataSourceError(f"{path}: not a CIF file: {e}") from e
+    if path.suffix.lower() != ".cif": warnings.warn(f"{path}: read as a CIF although its name does not end in .cif")
+    yield path.stem, text, {"path": str(path)}
 
 # %% ../nbs/01_data.ipynb #c016
 def summarize_source(source=None) -> dict:

@@ -5,40 +5,82 @@ listed by reason."""
 
 # %% ../nbs/08_dataset.ipynb #c002
 from __future__ import annotations
-import collections, csv, io, json, multiprocessing as mp, os, shutil, warnings
+import collections, csv, hashlib, io, json, multiprocessing as mp, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
-from .core import DisCspError, atomic_write, atomic_write_json
-from .data import iter_cifs, LoadReport
-from .featurize import featurize, FeaturizeError, REASONS
+from .core import DisCspError, UsageError, text_sha256
+from .outputs import OutputFolder
+from .data import iter_cifs, LoadReport, MAX_CIF_BYTES
+from .featurize import featurize, FeaturizeError, REASONS, CifText
 from .crystal import WyckoffCrystal
 from .representation import TensorLayout, encode_many
 
 # %% auto #0
-__all__ = ['featurizer_fingerprint', 'Dataset', 'load_dataset', 'build_dataset', 'format_summary']
+__all__ = ['PRODUCTS', 'featurizer_fingerprint', 'Dataset', 'DatasetError', 'load_dataset', 'dataset_fingerprint',
+           'build_dataset', 'format_summary']
 
 # %% ../nbs/08_dataset.ipynb #c005
 def _featurize_one(args):
     cid, text, kwargs = args
     warnings.filterwarnings("ignore")
     try:
-        return {"id": cid, "crystal": featurize(text, id=cid, **kwargs).to_dict()}
+        return {"id": cid, "crystal": featurize(CifText(text), id=cid, **kwargs).to_dict()}
     except FeaturizeError as e:
         return {"id": cid, "reason": e.reason, "message": e.message}
     except Exception as e:  # a bug in dis-csp or a dependency: keep going, but report it
-        return {"id": cid, "reason": "error", "message": f"{type(e).__name__}: {e}"[:300]}
+        return {"id": cid, "reason": "unhandled", "message": f"{type(e).__name__}: {e}"[:300]}
 
 def featurizer_fingerprint() -> str:
     "Hash of the code that decides what a featurized crystal is: a build made by other code is not resumed."
-    import hashlib, dis_csp.featurize, dis_csp.symmetry, dis_csp.crystal
+    import dis_csp.featurize, dis_csp.symmetry, dis_csp.crystal
     h = hashlib.sha256()
     for mod in (dis_csp.featurize, dis_csp.symmetry, dis_csp.crystal): h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()[:16]
 
-def _shards(items, size):
-    for start in range(0, len(items), size): yield start // size, items[start:start + size]
+def _entry_key(settings: str, cid: str, text: str) -> str:
+    "Cache key of one entry: its id and text under `settings`."
+    return text_sha256("\0".join((settings, cid, text)))[:32]
+
+def _limit_memory(gigabytes: float):
+    "Worker initializer: cap this process's address space at its current size + `gigabytes`; ignore Ctrl-C (the parent stops it)."
+    import resource, signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with open("/proc/self/status") as f: vm = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (int(vm + gigabytes * 2**30), resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (OSError, ValueError, StopIteration): pass   # no /proc or no permission: no cap
+
+def _featurize_all(todo, processes: int, timeout: float, memory_limit_gb: float):
+    "Yield the result of each entry of `todo` in order, in worker processes with a time and memory limit per entry."
+    if processes == 0:
+        yield from map(_featurize_one, todo); return
+    from pebble import ProcessPool, ProcessExpired
+    from concurrent.futures import TimeoutError as Timeout
+    ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPool(max_workers=processes, context=ctx, initializer=_limit_memory, initargs=(memory_limit_gb,)) as pool:
+        results = pool.map(_featurize_one, todo, timeout=timeout).result()
+        try:
+            for cid, _, _ in todo:
+                try: yield next(results)
+                except Timeout: yield {"id": cid, "reason": "timeout", "message": f"more than {timeout:g} s"}
+                except ProcessExpired as e: yield {"id": cid, "reason": "crashed", "message": f"worker exit code {e.exitcode}"}
+        finally: pool.stop()
+
+def _read_shards_file(f: Path):
+    "The rows of one shard file, or None if it is damaged."
+    try: rows = json.loads(f.read_text())
+    except (OSError, ValueError, UnicodeDecodeError): return None
+    return rows if isinstance(rows, list) else None
+
+def _read_shards(shard_dir: Path) -> dict:
+    "Cached results by key from every readable shard file (a damaged one is ignored: its entries are redone)."
+    cache = {}
+    for f in sorted(shard_dir.glob("*.json")) if shard_dir.is_dir() else []:
+        rows = _read_shards_file(f) or []
+        cache.update({r["key"]: r for r in rows if isinstance(r, dict) and isinstance(r.get("key"), str)})
+    return cache
 
 # %% ../nbs/08_dataset.ipynb #c006
 @dataclass
@@ -49,68 +91,103 @@ class Dataset:
     ids: list[str]
     crystals: list[WyckoffCrystal]
     layout: TensorLayout
+    path: Path | None = None   # the folder it was loaded from
 
     def __len__(self): return len(self.ids)
 
+class DatasetError(DisCspError):
+    "A dataset folder that is missing or damaged."
+
 def load_dataset(path) -> Dataset:
-    "Load a dataset written by `build_dataset`."
+    "Load a dataset written by `build_dataset`; `DatasetError` naming the file and the reason if it is not usable."
     path = Path(path)
-    if not (path / "dataset.npz").exists(): raise DisCspError(f"{path}: no dataset.npz here (run `dis-csp featurize` first)")
-    with np.load(path / "dataset.npz", allow_pickle=False) as z:
-        A, c, ids = z["A"], z["c"], [str(i) for i in z["ids"]]
-    crystals = [WyckoffCrystal.from_json(l) for l in (path / "records.jsonl").read_text().splitlines() if l.strip()]
-    layout = TensorLayout(**json.loads((path / "summary.json").read_text())["layout"])
-    if len(crystals) != len(ids): raise DisCspError(f"{path}: records.jsonl and dataset.npz disagree")
-    return Dataset(A, c, ids, crystals, layout)
+    if not (path / "dataset.npz").exists():
+        raise DatasetError(f"{path}: no dataset.npz here (run `dis-csp featurize` first)")
+    try:
+        layout = TensorLayout(**json.loads((path / "summary.json").read_text())["layout"])
+        with np.load(path / "dataset.npz", allow_pickle=False) as z:
+            A, c, ids = z["A"], z["c"], [str(i) for i in z["ids"]]
+        crystals = [WyckoffCrystal.from_json(l) for l in (path / "records.jsonl").read_text().splitlines() if l.strip()]
+    except Exception as e:
+        raise DatasetError(f"{path}: not a readable dataset ({type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}); "
+                           "run `dis-csp featurize` again") from None
+    if A.ndim != 3 or A.shape[1:] != layout.A_shape or c.shape != (len(A), layout.c_size) or len(ids) != len(A):
+        raise DatasetError(f"{path}: dataset.npz has arrays {A.shape} and {c.shape} for {len(ids)} ids, not the layout's {layout.A_shape}")
+    if len(crystals) != len(ids): raise DatasetError(f"{path}: records.jsonl ({len(crystals)}) and dataset.npz ({len(ids)}) disagree")
+    if len(set(ids)) != len(ids): raise DatasetError(f"{path}: dataset.npz holds repeated ids")
+    if not (np.isfinite(A).all() and np.isfinite(c).all()): raise DatasetError(f"{path}: dataset.npz holds NaN or infinite values")
+    return Dataset(A, c, ids, crystals, layout, path)
+
+def dataset_fingerprint(ds: Dataset) -> str:
+    "SHA-256 of a dataset's content (ids and tensors): what a run records, so that it is never resumed on other data."
+    h = hashlib.sha256()
+    h.update("\n".join(ds.ids).encode()); h.update(np.ascontiguousarray(ds.A).tobytes()); h.update(np.ascontiguousarray(ds.c).tobytes())
+    return h.hexdigest()
 
 # %% ../nbs/08_dataset.ipynb #c007
+PRODUCTS = {"shards/": "keep", "dataset.npz": "file", "records.jsonl": "file", "rejected.csv": "file", "summary.json": "file"}
+
+def _legacy_featurize_folder(path: Path) -> bool:
+    "A dataset folder written before output folders carried markers (params.json with the featurizer's fingerprint)."
+    try: return "featurizer_code" in json.loads((path / "params.json").read_text())
+    except (OSError, ValueError): return False
+
 def build_dataset(source, out, *, processes: int | None = None, shard_size: int = 500, resume: bool = True,
-                  progress: bool = True, layout: TensorLayout = TensorLayout(), **featurize_kwargs) -> dict:
+                  progress: bool = True, layout: TensorLayout = TensorLayout(), timeout: float = 60.0,
+                  memory_limit_gb: float = 4.0, force: bool = False, max_bytes: int = MAX_CIF_BYTES,
+                  **featurize_kwargs) -> dict:
     "Featurize every CIF of `source` into `out/` (dataset.npz, records.jsonl, rejected.csv, summary.json)."
-    out = Path(out); shard_dir = out / "shards"
-    params = {"source": str(source), "shard_size": shard_size, "featurize": featurize_kwargs, "layout": layout.to_dict(),
-              "featurizer_code": featurizer_fingerprint()}
-    same = (out / "params.json").exists() and json.loads((out / "params.json").read_text()) == params
-    if resume and not same and shard_dir.exists():
-        print(f"{out}: built with other settings or by other featurizer code; featurizing again")
-    if not (resume and same) and shard_dir.exists():
-        shutil.rmtree(shard_dir)
-    atomic_write_json(out / "params.json", params)
+    if shard_size < 1 or timeout <= 0 or memory_limit_gb <= 0 or (processes is not None and processes < 0):
+        raise UsageError(f"shard_size, timeout and memory_limit_gb must be positive and processes >= 0")
     load = LoadReport()
-    items = [(cid, text, featurize_kwargs) for cid, text, _ in iter_cifs(source, report=load)]
-    todo = [(i, chunk) for i, chunk in _shards(items, shard_size) if not (shard_dir / f"{i:05d}.json").exists()]
-    n_todo = sum(len(ch) for _, ch in todo)
-    bar = tqdm(total=len(items), initial=len(items) - n_todo, desc="featurize", unit="cif", disable=not progress)
-    processes = processes or os.cpu_count() or 1
-    pool = mp.get_context("fork" if os.name == "posix" else "spawn").Pool(processes) if processes > 1 and n_todo > 20 else None
+    items = [(cid, text) for cid, text, _ in iter_cifs(source, report=load, max_bytes=max_bytes)]  # read before out is touched
+    settings = {"featurize": featurize_kwargs, "layout": layout.to_dict(), "featurizer_code": featurizer_fingerprint(),
+                "timeout": timeout}
+    keys = [_entry_key(json.dumps(settings, sort_keys=True), cid, text) for cid, text in items]
+    source_hash = text_sha256("\n".join(keys))
+    folder = OutputFolder(out, "featurize", PRODUCTS, inputs={"source": {"path": str(source), "sha256": source_hash}},
+                          params=settings, force=force, clear=not resume, legacy=_legacy_featurize_folder)
+    shard_dir = folder.path / "shards"
+    cache = _read_shards(shard_dir)
+    todo = [(cid, text, featurize_kwargs) for (cid, text), k in zip(items, keys) if k not in cache]
+    todo_keys = [k for k in keys if k not in cache]
+    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc="featurize", unit="cif", disable=not progress)
+    processes = (os.cpu_count() or 1) if processes is None else processes
+    chunk = []
+    def flush():
+        name = "shards/" + hashlib.sha256("".join(r["key"] for r in chunk).encode()).hexdigest()[:16] + ".json"
+        folder.write_json(name, chunk); chunk.clear()
     try:
-        for i, chunk in todo:
-            results = []
-            mapper = pool.imap(_featurize_one, chunk, chunksize=8) if pool else map(_featurize_one, chunk)
-            for r in mapper:
-                results.append(r); bar.update(1)
-            atomic_write_json(shard_dir / f"{i:05d}.json", results, indent=None)
+        for key, r in zip(todo_keys, _featurize_all(todo, min(processes, len(todo)) if processes else 0, timeout, memory_limit_gb)):
+            r["key"] = key; cache[key] = r; chunk.append(r); bar.update(1)
+            if len(chunk) >= shard_size: flush()
     finally:
+        if chunk: flush()
         bar.close()
-        if pool: pool.terminate()
-    results = [r for i, _ in _shards(items, shard_size) for r in json.loads((shard_dir / f"{i:05d}.json").read_text())]
+    live = set(keys)
+    for f in shard_dir.glob("*.json"):             # shards holding none of today's entries are stale
+        rows = _read_shards_file(f)
+        if rows is not None and not any(r.get("key") in live for r in rows): f.unlink()
+        else: folder.keep(f"shards/{f.name}")
+    results = [cache[k] for k in keys]
     kept = [WyckoffCrystal.from_dict(r["crystal"]) for r in results if "crystal" in r]
     rejected = [(r["id"], r["reason"], r["message"]) for r in results if "reason" in r]
     rejected += [(where, "load_" + reason, msg) for where, reason, msg in load.details]
     A, c = encode_many(kept, layout)
-    buf = io.BytesIO(); np.savez_compressed(buf, A=A, c=c, ids=np.array([x.id for x in kept]))
-    atomic_write(out / "dataset.npz", buf.getvalue())
-    atomic_write(out / "records.jsonl", "".join(x.to_json() + "\n" for x in kept))
+    buf = io.BytesIO(); np.savez_compressed(buf, A=A, c=c, ids=np.array([x.id for x in kept], dtype=str))
+    folder.write("dataset.npz", buf.getvalue())
+    folder.write("records.jsonl", "".join(x.to_json() + "\n" for x in kept))
     s = io.StringIO(); w = csv.writer(s); w.writerow(["id", "reason", "message"]); w.writerows(rejected)
-    atomic_write(out / "rejected.csv", s.getvalue())
+    folder.write("rejected.csv", s.getvalue())
     counts = collections.Counter(reason for _, reason, _ in rejected)
     summary = {"source": str(source), "n_entries": len(items) + sum(load.skipped.values()), "n_kept": len(kept),
                "n_kept_disordered": sum(x.is_disordered for x in kept), "n_rejected": dict(counts.most_common()),
                "bytes_per_crystal_dense": int(A[0].nbytes + c[0].nbytes) if len(kept) else 0,
-               "dataset_npz_bytes": (out / "dataset.npz").stat().st_size, "layout": layout.to_dict(),
-               "featurize": featurize_kwargs}
-    atomic_write_json(out / "summary.json", summary)
+               "dataset_npz_bytes": len(buf.getvalue()), "layout": layout.to_dict(), "featurize": featurize_kwargs}
+    folder.write_json("summary.json", summary)
+    folder.finish()
     return summary
+
 
 # %% ../nbs/08_dataset.ipynb #c008
 def format_summary(summary: dict) -> str:

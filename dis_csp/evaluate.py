@@ -9,7 +9,7 @@ import collections, json
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DisCspError, atomic_write_json
+from .core import DisCspError, UsageError
 from .symmetry import multiplicity_table
 from .representation import TensorLayout, encode_many
 from .model import load, DisorderedVAE, LatticeScaler
@@ -110,21 +110,25 @@ def load_eval_data(data, layout: TensorLayout, run_dir: Path, split: str):
             return ds.A[rows], ds.c[rows], wanted, rejected
         return ds.A, ds.c, ids, rejected
     from dis_csp.data import iter_cifs, LoadReport
-    from dis_csp.featurize import featurize, FeaturizeError
+    from dis_csp.featurize import featurize, FeaturizeError, CifText
     crystals, rejected, report = [], collections.Counter(), LoadReport()
     for cid, text, _ in iter_cifs(path, report=report):
-        try: crystals.append(featurize(text, id=cid, max_sites=layout.max_sites, max_multiplicity=layout.max_multiplicity))
+        try: crystals.append(featurize(CifText(text), id=cid, max_sites=layout.max_sites, max_multiplicity=layout.max_multiplicity))
         except FeaturizeError as e: rejected[e.reason] += 1
     for reason, n in report.skipped.items(): rejected["load_" + reason] += n
     if not crystals: raise DisCspError(f"{path}: no crystal could be featurized ({dict(rejected)})")
     A, c = encode_many(crystals, layout)
     return A, c, [x.id for x in crystals], dict(rejected)
 
-def evaluate(checkpoint, data, out=None, split: str = "test", device: str = "cpu") -> dict:
-    "Reconstruction metrics of `checkpoint` on `data`; written to `out` (JSON) when given."
+def evaluate(checkpoint, data, out=None, split: str = "test", device: str = "cpu", force: bool = False) -> dict:
+    "Reconstruction metrics of `checkpoint` on `data`; written to `out` (a JSON file, or a folder) when given."
+    from dis_csp.outputs import write_json_output, input_record
+    if split not in ("train", "val", "test", "all"): raise UsageError(f"split must be train, val, test or all, not {split!r}")
     model, scaler = load(checkpoint, device)
     A, c, ids, rejected = load_eval_data(data, model.layout, Path(checkpoint).parent, split)
     metrics = reconstruction_metrics(predict(model, scaler, A, c), A, c, model.layout)
     metrics = {"n_structures": metrics.pop("n_structures"), "n_rejected": rejected, **metrics}
-    if out: atomic_write_json(out, metrics)
+    if out: write_json_output(out, "evaluate", "metrics.json", metrics, {"checkpoint": input_record(checkpoint),
+                              "data": {"path": str(data)}}, {"split": split}, force,
+                              legacy=lambda d: {"n_structures", "space_group_accuracy", "sma"} <= set(d))   # earlier versions
     return metrics

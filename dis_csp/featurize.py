@@ -12,13 +12,13 @@ import spglib, gemmi
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from .core import DisCspError
-from .data import looks_like_cif, decode_cif_bytes
+from .data import looks_like_cif, decode_cif_bytes, MAX_CIF_BYTES
 from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS, wyckoff_letter, normalizer_translations
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['REASONS', 'WATER_LABELS', 'FeaturizeError', 'element_number', 'read_cif_arrays', 'expand_asymmetric_unit',
-           'analyze_cell', 'featurize']
+__all__ = ['REASONS', 'MAX_OPERATIONS', 'WATER_LABELS', 'FeaturizeError', 'element_number', 'read_cif_arrays',
+           'expand_asymmetric_unit', 'analyze_cell', 'CifText', 'featurize']
 
 # %% ../nbs/04_featurize.ipynb #c005
 REASONS = {
@@ -29,13 +29,16 @@ REASONS = {
     "bad_occupancy": "a negative or NaN occupancy, or a position's total above occupancy_tolerance",
     "charge_state_disorder": "one element in two charge states on one site (paper §3.1)",
     "no_atoms": "no atom with positive occupancy",
-    "too_large": "the cell holds several times more positions than any kept crystal can (not analysed)",
+    "too_large": "more atoms or symmetry images in the cell than any kept crystal can have (not analysed), or out of memory",
     "symmetry": "spglib finds no space group, or an orbit does not fit the Wyckoff table",
     "p1": "space group P1 (paper §3.1)",
     "too_many_sites": "more Wyckoff sites than max_sites (paper: 9)",
     "multiplicity_gt_50": "a Wyckoff multiplicity above max_multiplicity (paper: 50)",
     "too_many_disordered_sites": "more disordered sites than max_disordered_sites (paper: 6)",
     "too_many_species_on_site": "more elements on one site than max_species_per_site (paper: 6)",
+    "timeout": "featurizing it took longer than the per-entry time limit",
+    "crashed": "the worker process featurizing it died (killed, or out of memory)",
+    "unhandled": "an input dis-csp does not handle yet (please report it): the message names the error",
 }
 
 class FeaturizeError(DisCspError):
@@ -47,14 +50,27 @@ class FeaturizeError(DisCspError):
 
 # %% ../nbs/04_featurize.ipynb #c008
 def _symops_of(st) -> list:
+    "The operations a CIF lists; else those of its Hall symbol, H-M symbol or number; else the identity."
     if st.symops: return [gemmi.Op(s) for s in st.symops]
     for name in (st.spacegroup_hall, st.spacegroup_hm):
         if name:
             sg = gemmi.find_spacegroup_by_name(name) if name == st.spacegroup_hm else gemmi.find_spacegroup_by_ops(gemmi.symops_from_hall(name))
             if sg is not None: return list(sg.operations())
-    if st.spacegroup_number:
+    if 1 <= st.spacegroup_number <= 230:
         return list(gemmi.find_spacegroup_by_number(st.spacegroup_number).operations())
     return [gemmi.Op("x,y,z")]
+
+MAX_OPERATIONS = 192   # the most operations a space group has in a conventional cell (F m -3 m and friends)
+
+def _distinct_operations(ops, source) -> tuple[np.ndarray, np.ndarray]:
+    "Rotations (n, 3, 3) and translations (n, 3) of `ops` without repeats (the first of each kept, in order)."
+    rot = np.array([np.array(o.rot) / o.DEN for o in ops], float).reshape(-1, 3, 3)
+    tran = np.array([np.array(o.tran) / o.DEN for o in ops], float).reshape(-1, 3)
+    key = np.concatenate([rot.reshape(len(rot), 9), np.round(np.mod(tran, 1.0), 6) % 1.0], 1)
+    first = np.sort(np.unique(key, axis=0, return_index=True)[1])
+    if len(first) > MAX_OPERATIONS:
+        raise FeaturizeError("symmetry", f"{len(first)} distinct symmetry operations; no space group has more than {MAX_OPERATIONS}", source)
+    return rot[first], tran[first]
 
 #: labels of water and hydroxyl atoms that name no element by their first letters (as pymatgen reads them too)
 WATER_LABELS = {"wat": 8, "ow": 8, "hw": 1}
@@ -74,34 +90,48 @@ def element_number(symbol: str, label: bool = False) -> int:
         if z > 0 and gemmi.Element(cand).name.lower() == cand.lower() or cand in ("D", "T"): return z
     return 0
 
+def _declared_cell(block) -> np.ndarray:
+    "The six cell parameters as the CIF states them (angles it leaves out: 90); NaN where a value is not a number."
+    out = []
+    for tag in ("length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma"):
+        v = block.find_value(f"_cell_{tag}")
+        out.append(90.0 if v is None and "angle" in tag else gemmi.cif.as_number(v) if v is not None else float("nan"))
+    return np.array(out, float)
+
 def read_cif_arrays(text: str, source: str = "") -> dict:
     "The asymmetric unit of a CIF's first data block as arrays: cell, fractional coords, Z, occupancy, charge, ops."
     if not looks_like_cif(text):
         raise FeaturizeError("parse", "no CIF data block (`data_...`) or binary content", source)
     try:
-        doc = gemmi.cif.read_string(text)
-        block = doc[0]
+        doc = gemmi.cif.read_string(text.rstrip("\x1a"))   # old DOS files end with Ctrl-Z
+        block = next((b for b in doc if b.find_values("_atom_site_fract_x")), doc[0])   # after a data_global header block
         st = gemmi.make_small_structure_from_block(block)
         ops = _symops_of(st)
-    except (RuntimeError, ValueError, IndexError) as e:
-        raise FeaturizeError("parse", str(e).splitlines()[0][:200], source) from None
+    except MemoryError: raise
+    except Exception as e:   # gemmi's parser reports bad syntax as RuntimeError, bad symbols as ValueError, ...
+        raise FeaturizeError("parse", (str(e).splitlines() or [type(e).__name__])[0][:200], source) from None
     if block.find_value("_cell_length_a") is None:
         raise FeaturizeError("parse", "no unit cell (_cell_length_a ...)", source)
-    c = st.cell
-    cell = np.array([c.a, c.b, c.c, c.alpha, c.beta, c.gamma])
-    if not np.all(np.isfinite(cell)) or np.any(cell <= 0) or c.volume <= 0 or not np.isfinite(c.volume):
-        raise FeaturizeError("bad_coordinates", f"impossible cell parameters {cell.round(4).tolist()}", source)
+    declared = _declared_cell(block)
+    if not np.all(np.isfinite(declared)):
+        missing = [n for n, v in zip(("a", "b", "c", "alpha", "beta", "gamma"), declared) if not np.isfinite(v)]
+        raise FeaturizeError("bad_coordinates", f"cell parameter(s) {', '.join(missing)} missing or not a number", source)
+    if np.any(declared[:3] <= 0) or np.any(declared[3:] <= 0) or np.any(declared[3:] >= 180):
+        raise FeaturizeError("bad_coordinates", f"impossible cell parameters {np.round(declared, 4).tolist()}", source)
+    c = gemmi.UnitCell(*declared)          # as declared (gemmi's own falls back to a 1 Å cube when angles are left out)
+    if not (c.volume > 0 and np.isfinite(c.volume)):
+        raise FeaturizeError("bad_coordinates", f"cell parameters {np.round(declared, 4).tolist()} enclose no volume", source)
     sites = st.sites
     if not sites: raise FeaturizeError("no_atoms", "no _atom_site loop with atoms", source)
     frac = np.array([[s.fract.x, s.fract.y, s.fract.z] for s in sites], float)
     has_type = len(block.find_values("_atom_site_type_symbol")) > 0   # without it gemmi copies the label
+    rotations, translations = _distinct_operations(ops, source)
     return {"matrix": np.array(c.orth.mat.tolist()).T,  # rows = lattice vectors (Å)
             "frac": frac, "z": np.array([(s.element.atomic_number or element_number(s.type_symbol))
                                      if has_type and s.type_symbol not in ("", "?", ".")
                                      else element_number(s.label, label=True) for s in sites], int),
             "occ": np.array([s.occ for s in sites], float), "charge": np.array([s.charge for s in sites], int),
-            "rotations": np.array([np.array(o.rot) / o.DEN for o in ops]),
-            "translations": np.array([np.array(o.tran) / o.DEN for o in ops])}
+            "rotations": rotations, "translations": translations}
 
 # %% ../nbs/04_featurize.ipynb #c011
 def _close(d, matrix, tol):
@@ -129,6 +159,15 @@ def _close_pairs(frac, matrix, tol):
 def _group_positions(frac, matrix, tol):
     "Label each point with the index of its group of coinciding points (within `tol` Å, periodic)."
     n = len(frac)
+    if n > 96:   # points in one grid cell of side tol/sqrt(3) coincide anyway: group them first, so that the pair
+        cart = np.mod(frac, 1.0) @ matrix          # search below meets at most ~125 points around each (a file of
+        cell_of = np.floor(cart / (tol / np.sqrt(3.0))).astype(np.int64)   # 10,000 atoms on one spot stays linear)
+        _, first, inverse = np.unique(cell_of, axis=0, return_index=True, return_inverse=True)
+        if len(first) < n:
+            order = np.argsort(first)                      # grid cells in the order the points come: the groups get
+            rank = np.empty_like(order); rank[order] = np.arange(len(order))   # the labels a full pair search gives
+            labels, n_groups = _group_positions(frac[first[order]], matrix, tol)
+            return labels[rank[inverse.ravel()]], n_groups
     i, j = _close_pairs(frac, matrix, tol)
     if len(i) == 0: return np.arange(n), n
     n_groups, labels = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)), directed=False)
@@ -279,7 +318,7 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
                  occupancy_tolerance: float = 1.05, vacancy_tolerance: float = 0.005, site_tolerance: float = 0.01,
                  max_atomic_number: int = 100, allow_p1: bool = False, max_sites: int = 9, max_multiplicity: int = 50,
                  max_disordered_sites: int = 6, max_species_per_site: int = 6,
-                 settle_max_space_group: int = 15) -> WyckoffCrystal:
+                 settle_max_space_group: int = 15, max_cell_atoms: int = 20_000) -> WyckoffCrystal:
     "Wyckoff description of the full cell `cell` (arrays `frac`, `z`, `occ`, `charge`, `matrix`); see `featurize`."
     z, occ, frac = cell["z"], cell["occ"], cell["frac"]
     if not np.all(np.isfinite(frac)):
@@ -292,10 +331,10 @@ def analyze_cell(cell: dict, *, source: str = "", symprec: float = 0.01, angle_t
     keep = occ > 0
     if not keep.any(): raise FeaturizeError("no_atoms", "no atom with positive occupancy", source)
     cell = {k: (v[keep] if k != "matrix" else v) for k, v in cell.items()}
-    if len(cell["frac"]) > 4 * max_sites * max_multiplicity * max_species_per_site:
+    if len(cell["frac"]) > min(4 * max_sites * max_multiplicity * max_species_per_site, max_cell_atoms):
         raise FeaturizeError("too_large", f"{len(cell['frac'])} atoms in the cell", source)
     positions, mixes = _merge_positions(cell, site_tolerance, occupancy_tolerance, vacancy_tolerance, source)
-    if len(positions) > 4 * max_sites * max_multiplicity:
+    if len(positions) > min(4 * max_sites * max_multiplicity, max_cell_atoms):
         raise FeaturizeError("too_large", f"{len(positions)} positions in the cell", source)
     kinds = sorted(set(mixes))
     types = [kinds.index(m) + 1 for m in mixes]
@@ -347,6 +386,23 @@ def _structure_cell(structure) -> dict:
     return {"frac": np.mod(np.array(frac, float).reshape(-1, 3), 1.0), "z": np.array(z, int), "occ": np.array(occ),
             "charge": np.array(charge, int), "matrix": np.array(structure.lattice.matrix)}
 
+class CifText(str):
+    "CIF content (never a file name): `featurize(CifText(text))` reads `text` itself, whatever it looks like."
+
+def _cif_text(source, where: str) -> tuple[str, str, str]:
+    "(text, how errors name it, id from a file name) of CIF text, bytes or a path."
+    if isinstance(source, CifText): return str(source), where, ""
+    if isinstance(source, (bytes, bytearray)): return decode_cif_bytes(bytes(source)), where, ""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and len(source) < 4096
+                                           and source.lower().endswith(".cif")):
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_CIF_BYTES: raise FeaturizeError("too_large", f"{path.stat().st_size} bytes", str(path))
+            return decode_cif_bytes(path.read_bytes()), str(path), path.stem
+        except OSError as e: raise FeaturizeError("parse", f"cannot read file ({e.strerror or e})", str(path)) from None
+    if isinstance(source, str): return source, where, ""
+    raise TypeError(f"featurize takes CIF text, a path or a Structure, not {type(source).__name__}")
+
 def featurize(source,                       # CIF text, a path to a .cif file, or a pymatgen Structure
               *, symprec: float = 0.01,       # spglib distance tolerance (Å)
               occupancy_tolerance: float = 1.05,  # totals above 1 up to this are scaled to 1; beyond: bad_occupancy
@@ -355,28 +411,26 @@ def featurize(source,                       # CIF text, a path to a .cif file, o
              ) -> WyckoffCrystal:
     "The `WyckoffCrystal` of a CIF or Structure in the standard setting; `FeaturizeError` (with `.reason`) if not kept."
     site_tolerance = kwargs.get("site_tolerance", 0.01)
-    if hasattr(source, "lattice") and hasattr(source, "sites"):
-        cell, name = _structure_cell(source), id or source.formula
-        where = name
-    else:
-        where = id or ""                                  # how errors name the input
-        if isinstance(source, (bytes, bytearray)): text = decode_cif_bytes(bytes(source))
-        elif isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and len(source) < 4096
-                                                 and source.lower().endswith(".cif")):
-            path = Path(source)
-            where = str(path)
-            try: text = decode_cif_bytes(path.read_bytes())
-            except OSError as e: raise FeaturizeError("parse", f"cannot read file ({e.strerror or e})", where) from None
-            id = id or path.stem
-        elif isinstance(source, str): text = source
-        else: raise TypeError(f"featurize takes CIF text, a path or a Structure, not {type(source).__name__}")
-        arr = read_cif_arrays(text, where)
-        name = id or (text.split("data_", 1)[1].split(None, 1)[0] if "data_" in text else "")
-        where = where or name
-        if not np.all(np.isfinite(arr["frac"])):
-            raise FeaturizeError("bad_coordinates", "NaN or infinite fractional coordinates", where)
-        cell = expand_asymmetric_unit(arr, site_tolerance)
-    crystal = analyze_cell(cell, source=where, symprec=symprec, occupancy_tolerance=occupancy_tolerance, **kwargs)
+    is_structure = hasattr(source, "lattice") and hasattr(source, "sites")
+    where = id or (source.formula if is_structure else "")        # how errors name the input
+    if not is_structure: text, where, file_id = _cif_text(source, where)
+    try:
+        if is_structure: cell, name = _structure_cell(source), where
+        else:
+            arr = read_cif_arrays(text, where)
+            name = id or file_id or (text.split("data_", 1)[1].split(None, 1)[0] if "data_" in text else "")
+            where = where or name
+            if not np.all(np.isfinite(arr["frac"])):
+                raise FeaturizeError("bad_coordinates", "NaN or infinite fractional coordinates", where)
+            images = len(arr["frac"]) * len(arr["rotations"])
+            if images > 10 * kwargs.get("max_cell_atoms", 20_000):   # checked before expanding, not after
+                raise FeaturizeError("too_large", f"{len(arr['frac'])} atoms x {len(arr['rotations'])} operations", where)
+            cell = expand_asymmetric_unit(arr, site_tolerance)
+        crystal = analyze_cell(cell, source=where, symprec=symprec, occupancy_tolerance=occupancy_tolerance, **kwargs)
+    except FeaturizeError: raise
+    except MemoryError: raise FeaturizeError("too_large", "ran out of memory analysing it", where) from None
+    except Exception as e:   # never anything but a FeaturizeError for what a file holds
+        raise FeaturizeError("unhandled", f"{type(e).__name__}: {str(e)[:200]}", where) from e
     crystal.id = name
     crystal.provenance = {"symprec": symprec, "occupancy_tolerance": occupancy_tolerance}
     return crystal

@@ -9,10 +9,11 @@ from __future__ import annotations
 import html, json, os, sys, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import DisCspError, atomic_write, repo_root
+from .core import DisCspError, UsageError, repo_root
+from .outputs import OutputFolder
 
 # %% auto #0
-__all__ = ['PAPER_NOTEBOOKS', 'PaperNotebook', 'paper_notebook_dir', 'render_figures', 'write_index']
+__all__ = ['PAPER_NOTEBOOKS', 'PaperNotebook', 'paper_notebook_dir', 'check_overrides', 'render_figures', 'index_page']
 
 # %% ../nbs/22_figures.ipynb #c004
 @dataclass(frozen=True)
@@ -57,26 +58,52 @@ def _params(nb: PaperNotebook, run_dir, data, out: Path, overrides: dict) -> dic
     if nb.name == "fig2" or nb.uses_run and nb.name != "fig7": p["dataset_dir"] = str(data) if data else None
     return {**p, **overrides.get(nb.name, {})}
 
-def render_figures(run_dir, out, data=None, only=None, overrides: dict | None = None, force: bool = False,
-                   progress: bool = True, kernel: str = "python3") -> list[dict]:
+def check_overrides(overrides: dict, src: Path):
+    "UsageError for a parameter no paper notebook has, or a value of another type than the notebook's default."
+    import ast, papermill as pm
+    by_name = {nb.name: nb for nb in PAPER_NOTEBOOKS}
+    for name, params in overrides.items():
+        if name not in by_name: raise UsageError(f"unknown figure {name!r}; choose from {list(by_name)}")
+        declared = pm.inspect_notebook(str(src / by_name[name].notebook))
+        for key, value in params.items():
+            if key not in declared or key in ("out_dir", "run_dir"):
+                raise UsageError(f"{name}.{key}: not a parameter of {by_name[name].notebook} (it has "
+                                 f"{', '.join(k for k in declared if k not in ('out_dir', 'run_dir'))})")
+            try: default = ast.literal_eval(declared[key]["default"])
+            except (ValueError, SyntaxError): continue
+            want = float if isinstance(default, float) else type(default)
+            fits = default is None or (isinstance(value, (int, float)) and not isinstance(value, bool) if want is float
+                                       else isinstance(value, want) and (want is not int or not isinstance(value, bool)))
+            if not fits: raise UsageError(f"{name}.{key}={value!r}: expected {want.__name__} (like its default {default!r})")
+
+def _legacy_figures(path: Path) -> bool:
+    try: return "dis-csp: figures and tables of the paper" in (path / "index.html").read_text()[:2000]
+    except OSError: return False
+
+def render_figures(run_dir, out, data=None, only=None, overrides: dict | None = None, rerun: bool = False,
+                   progress: bool = True, kernel: str = "python3", force: bool = False) -> list[dict]:
     "Execute the paper notebooks on `run_dir` into `out`; write `out/index.html`; one status dict per notebook."
     import papermill as pm
     from dis_csp.sample import run_dataset
     run_dir, out = Path(run_dir).resolve(), Path(out).resolve()
     ckpt = run_dir / "best.pt"
-    if not ckpt.exists(): raise DisCspError(f"{run_dir}: no best.pt (train a run with `dis-csp train` first)")
+    if not ckpt.exists(): raise UsageError(f"{run_dir}: no best.pt (train a run with `dis-csp train` first)")
     data = run_dataset(ckpt, data).resolve()
     src = paper_notebook_dir()
     chosen = [nb for nb in PAPER_NOTEBOOKS if not only or nb.name in only]
     if only and len(chosen) != len(set(only)):
-        raise DisCspError(f"unknown figure(s) {sorted(set(only) - {nb.name for nb in PAPER_NOTEBOOKS})}; "
-                          f"choose from {[nb.name for nb in PAPER_NOTEBOOKS]}")
-    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+        raise UsageError(f"unknown figure(s) {sorted(set(only) - {nb.name for nb in PAPER_NOTEBOOKS})}; "
+                         f"choose from {[nb.name for nb in PAPER_NOTEBOOKS]}")
+    check_overrides(overrides or {}, src)
+    products = {"index.html": "file", "notebooks/": "keep", **{f"{nb.name}/": "keep" for nb in PAPER_NOTEBOOKS}}
+    folder = OutputFolder(out, "figures", products, inputs={"run": {"path": str(run_dir)}, "dataset": {"path": str(data)}},
+                          force=force, legacy=_legacy_figures)
     results = []
     for nb in chosen:
-        executed = out / "notebooks" / nb.notebook
+        executed = folder.file(f"notebooks/{nb.notebook}")
+        executed.parent.mkdir(exist_ok=True)
         inputs = [src / nb.notebook] + ([ckpt] if nb.uses_run else [])
-        if not force and executed.exists() and all(executed.stat().st_mtime > p.stat().st_mtime for p in inputs):
+        if not rerun and executed.exists() and all(executed.stat().st_mtime > p.stat().st_mtime for p in inputs):
             results.append({"name": nb.name, "status": "up to date", "seconds": 0.0}); continue
         params = _params(nb, run_dir, data, out, overrides or {})
         t0 = time.time()
@@ -92,12 +119,13 @@ def render_figures(run_dir, out, data=None, only=None, overrides: dict | None = 
             results.append({"name": nb.name, "status": "failed", "seconds": round(time.time() - t0, 1),
                             "error": f"{type(e).__name__}: {msg[-1] if msg else ''}"[:300]})
         if progress: print(f"[figures] {nb.name}: {results[-1]['status']} ({results[-1]['seconds']} s)", flush=True)
-    write_index(out, run_dir, results)
+    folder.write("index.html", index_page(out, run_dir, results))
+    folder.finish()
     return results
 
 # %% ../nbs/22_figures.ipynb #c008
-def write_index(out, run_dir, results: list[dict]) -> Path:
-    "Write out/index.html for the notebooks in `results` (and any earlier ones found in `out`)."
+def index_page(out, run_dir, results: list[dict]) -> str:
+    "The page out/index.html for the notebooks in `results` (and any earlier ones found in `out`)."
     out = Path(out)
     status = {r["name"]: r for r in results}
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>dis-csp: paper figures</title>",
@@ -126,4 +154,4 @@ def write_index(out, run_dir, results: list[dict]) -> Path:
         parts += [f"<li><a href='{p.relative_to(out).as_posix()}'>{html.escape(p.relative_to(out).as_posix())}</a></li>" for p in extras]
         parts.append("</ul>")
     parts.append("</body></html>")
-    return atomic_write(out / "index.html", "\n".join(parts))
+    return "\n".join(parts)

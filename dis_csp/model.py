@@ -11,13 +11,13 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import DisCspError
+from .core import DisCspError, UsageError
 from .representation import TensorLayout
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'element_descriptors', 'space_group_descriptors', 'symmetry_tables',
-           'VAEOutput', 'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'checkpoint_dict', 'save_checkpoint',
-           'read_checkpoint', 'load']
+           'VAEOutput', 'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'CheckpointNotFound', 'checkpoint_dict',
+           'checkpoint_bytes', 'save_checkpoint', 'read_checkpoint', 'load']
 
 # %% ../nbs/10_model.ipynb #c005
 @dataclass
@@ -246,23 +246,30 @@ CHECKPOINT_FORMAT = "dis-csp-vae/1"
 class CheckpointError(DisCspError):
     "A file that is not a usable dis-csp checkpoint."
 
+class CheckpointNotFound(CheckpointError, UsageError):
+    "A checkpoint path that does not exist."
+
 def checkpoint_dict(model: DisorderedVAE, scaler: LatticeScaler, **extra) -> dict:
     "The checkpoint of `model` as a dict (extra entries such as optimizer state or epoch are added as given)."
     return {"format": CHECKPOINT_FORMAT, "config": model.config.to_dict(), "layout": model.layout.to_dict(),
             "scaler": {"mean": list(scaler.mean), "std": list(scaler.std)},
             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
 
+def checkpoint_bytes(model: DisorderedVAE, scaler: LatticeScaler, **extra) -> bytes:
+    "The checkpoint of `model` as the bytes of a `torch.save` file."
+    import io
+    buf = io.BytesIO(); torch.save(checkpoint_dict(model, scaler, **extra), buf)
+    return buf.getvalue()
+
 def save_checkpoint(path, model: DisorderedVAE, scaler: LatticeScaler, **extra) -> Path:
     "Write a checkpoint atomically."
-    import io
     from dis_csp.core import atomic_write
-    buf = io.BytesIO(); torch.save(checkpoint_dict(model, scaler, **extra), buf)
-    return atomic_write(path, buf.getvalue())
+    return atomic_write(path, checkpoint_bytes(model, scaler, **extra))
 
 def read_checkpoint(path) -> dict:
     "The raw checkpoint dict (weights_only), or CheckpointError naming the file and the reason."
     path = Path(path)
-    if not path.exists(): raise CheckpointError(f"{path}: no such checkpoint")
+    if not path.exists(): raise CheckpointNotFound(f"{path}: no such checkpoint")
     try: ck = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:150]})") from None

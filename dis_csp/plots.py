@@ -162,9 +162,9 @@ def tables_1_2(metrics: dict):
 
 # %% ../nbs/09_plots.ipynb #c016
 def property_histograms(runs: dict, marks: dict | None = None, columns=("energy_per_atom", "density", "density_relaxed")) -> go.Figure:
-    "Histograms of each property for several virtual-cell runs {label: properties.csv}, side by side; `marks` draws lines."
+    "Histograms of each property for several virtual-cell runs {label: properties.csv or its DataFrame}, side by side; `marks` draws lines."
     import pandas as pd
-    frames = {label: pd.read_csv(path) for label, path in runs.items()}
+    frames = {label: path if isinstance(path, pd.DataFrame) else pd.read_csv(path) for label, path in runs.items()}
     cols = [c for c in columns if any(c in f and f[c].notna().any() for f in frames.values())]
     fig = make_subplots(rows=1, cols=max(1, len(cols)), subplot_titles=cols)
     for j, col in enumerate(cols, 1):

@@ -5,110 +5,181 @@ crystal, writes one CIF per crystal, `samples.jsonl` and `metrics.json`. The CLI
 
 # %% ../nbs/18_sample.ipynb #c002
 from __future__ import annotations
-import json, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
-from .core import DisCspError, atomic_write, atomic_write_json, repo_root
+from .core import DisCspError, UsageError, repo_root, safe_name, file_sha256
+from .outputs import OutputFolder, input_record
 from .model import load
-from .samplers import samplers_for, SAMPLERS
+from .samplers import samplers_for, samplers_bytes, SAMPLERS
 from .generate import decode_latents, calibrate_flag_threshold
 from .metrics import sample_checks, uniqueness_novelty, generation_metrics
 from .reconstruct import to_cif
 
 # %% auto #0
-__all__ = ['run_dataset', 'flag_threshold_for', 'open_run', 'latents_for', 'sample_run', 'write_samples', 'read_samples',
-           'tiny_demo_run']
+__all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'run_dataset', 'flag_threshold_for', 'open_run', 'prepare_run', 'latents_for',
+           'check_sample_request', 'open_generation_folder', 'store_run_extras', 'sample_run', 'write_samples',
+           'read_samples', 'tiny_demo_run']
 
 # %% ../nbs/18_sample.ipynb #c005
 def run_dataset(checkpoint, data=None) -> Path:
     "The dataset folder of `checkpoint`'s run (or `data`), checked to exist."
     if data is not None:
         path = Path(data)
-        if not (path / "dataset.npz").exists(): raise DisCspError(f"{path}: not a dataset folder (run `dis-csp featurize` first)")
+        if not (path / "dataset.npz").exists(): raise UsageError(f"{path}: not a dataset folder (run `dis-csp featurize` first)")
         return path
     cfg = Path(checkpoint).parent / "train_config.json"
-    if not cfg.exists(): raise DisCspError(f"{cfg}: missing; pass --data DATASET")
-    recorded = Path(json.loads(cfg.read_text())["dataset"])
+    if not cfg.exists(): raise UsageError(f"{cfg}: missing; pass --data DATASET")
+    try: recorded = Path(json.loads(cfg.read_text())["dataset"])
+    except (ValueError, KeyError, TypeError): raise UsageError(f"{cfg}: not a run's train_config.json; pass --data DATASET") from None
     for path in (recorded, repo_root() / recorded):
         if (path / "dataset.npz").exists(): return path
-    raise DisCspError(f"{Path(checkpoint).parent}: its dataset {recorded} is not here; pass --data DATASET")
+    raise UsageError(f"{Path(checkpoint).parent}: its dataset {recorded} is not here; pass --data DATASET")
 
-def flag_threshold_for(checkpoint, data: Path, model, scaler) -> float:
-    "The run's calibrated disordered-flag threshold (`decoding.json`), computed on the validation split once."
+def _stored_threshold(path: Path, sha: str) -> float | None:
+    "The flag threshold a decoding.json holds for the checkpoint with hash `sha`, or None."
+    try: d = json.loads(path.read_text())
+    except (OSError, ValueError): return None
+    th = d.get("flag_threshold") if isinstance(d, dict) and d.get("checkpoint_sha256") == sha else None
+    return float(th) if isinstance(th, (int, float)) and 0 < th < 1 else None
+
+def flag_threshold_for(checkpoint, data: Path, model, scaler, also=()) -> float:
+    "The run's calibrated disordered-flag threshold (`decoding.json` beside the checkpoint or in `also`); else calibrated here."
     from dis_csp.evaluate import load_eval_data
-    from dis_csp.samplers import file_sha256
-    path = Path(checkpoint).parent / "decoding.json"
     sha = file_sha256(checkpoint)
-    if path.exists():
-        d = json.loads(path.read_text())
-        if d.get("checkpoint_sha256") == sha: return float(d["flag_threshold"])
+    for path in [Path(checkpoint).parent / "decoding.json", *map(Path, also)]:
+        if (th := _stored_threshold(path, sha)) is not None: return th
     A, c, _, _ = load_eval_data(data, model.layout, Path(checkpoint).parent, "val")
-    th = calibrate_flag_threshold(model, scaler, A, c)
-    atomic_write_json(path, {"flag_threshold": th, "checkpoint_sha256": sha, "calibrated_on": "val"})
-    return th
+    return calibrate_flag_threshold(model, scaler, A, c)
+
+def _decoding_json(checkpoint, threshold: float) -> dict:
+    return {"flag_threshold": threshold, "checkpoint_sha256": file_sha256(checkpoint), "calibrated_on": "val"}
 
 # %% ../nbs/18_sample.ipynb #c007
-def open_run(checkpoint, data=None):
+def open_run(checkpoint, data=None, also=()):
     "(model, scaler, dataset folder, flag threshold) of `checkpoint`'s run."
     model, scaler = load(checkpoint)
     data = run_dataset(checkpoint, data)
-    return model, scaler, data, flag_threshold_for(checkpoint, data, model, scaler)
+    return model, scaler, data, flag_threshold_for(checkpoint, data, model, scaler, also)
+
+def prepare_run(run_dir, data=None, progress: bool = True) -> dict:
+    "Fit a trained run's samplers and calibrate its flag threshold once, into the run folder (what sampling reads)."
+    from dis_csp.samplers import read_samplers, SamplerError
+    run = Path(run_dir); ckpt = run / "best.pt"
+    try:
+        samplers, threshold = read_samplers(run / "samplers.npz", ckpt), _stored_threshold(run / "decoding.json", file_sha256(ckpt))
+        if threshold is not None: return {"flag_threshold": threshold, "samplers": {k: v.describe() for k, v in samplers.items()}}
+    except SamplerError: pass
+    model, scaler, data, threshold = open_run(ckpt, data)
+    samplers = samplers_for(ckpt, data, progress=progress)
+    from dis_csp.train import PRODUCTS, _legacy_run
+    folder = OutputFolder.reopen(run, "train", PRODUCTS, _legacy_run)
+    folder.write("samplers.npz", samplers_bytes(samplers, file_sha256(ckpt)))
+    folder.write_json("decoding.json", _decoding_json(ckpt, threshold))
+    folder.finish()
+    return {"flag_threshold": threshold, "samplers": {k: v.describe() for k, v in samplers.items()}}
 
 # %% ../nbs/18_sample.ipynb #c009
-def latents_for(sampler: str, checkpoint, data: Path, n: int | None, seed: int, progress: bool = True):
+MAX_SAMPLES = 100_000   # per run of `sample_run` unless allow_large (a decoded crystal with its checks: a few kB)
+
+def latents_for(sampler: str, checkpoint, data: Path, n: int | None, seed: int, progress: bool = True, also=()):
     "Latent vectors of `sampler` ('kde', 'gmm', 'gaussian', or 'test': the test split's latent means) and their ids."
     from dis_csp.samplers import train_latents
     if sampler == "test":
         z, ids = train_latents(checkpoint, data, split="test")
         return (z, ids) if n is None else (z[:n], ids[:n])
-    if sampler not in SAMPLERS: raise DisCspError(f"unknown sampler {sampler!r}: choose from {sorted(SAMPLERS) + ['test']}")
-    if n is None or n < 1: raise DisCspError(f"n must be a positive number of samples, not {n!r}")
-    z = samplers_for(checkpoint, data, progress=progress)[sampler].sample(n, seed)
+    z = samplers_for(checkpoint, data, progress=progress, also=also)[sampler].sample(n, seed)
     return z, [f"{sampler}_{seed}_{i:06d}" for i in range(n)]
 
+def check_sample_request(sampler: str, n: int | None, mode: str, allow_large: bool = False):
+    "UsageError unless `sampler`, `n` and `mode` make a request `sample_run` can carry out within its bounds."
+    if sampler not in [*SAMPLERS, "test"]: raise UsageError(f"unknown sampler {sampler!r}: choose from {sorted(SAMPLERS) + ['test']}")
+    if mode not in ("constrained", "raw"): raise UsageError(f"mode must be 'constrained' or 'raw', not {mode!r}")
+    if n is None and sampler != "test": raise UsageError("n (the number of samples) is needed for a latent sampler")
+    if n is not None and (not isinstance(n, (int, np.integer)) or n < 1): raise UsageError(f"n must be a positive number of samples, not {n!r}")
+    if n is not None and n > MAX_SAMPLES and not allow_large:
+        raise UsageError(f"n={n} is more than {MAX_SAMPLES:,} samples in one run (about {3 * n / 1e6:.0f} GB held in memory); "
+                         "split it into runs with other seeds, or pass --allow-large")
+
+SAMPLE_PRODUCTS = {"cifs/": "dir", "samples.jsonl": "file", "metrics.json": "file", "samplers.npz": "file", "decoding.json": "file"}
+
+def _legacy_samples(path: Path) -> bool:
+    return (path / "samples.jsonl").exists() and (path / "metrics.json").exists() and not (path / "train_config.json").exists()
+
+def open_generation_folder(out, command: str, checkpoint, data, params: dict, force: bool = False) -> OutputFolder:
+    "The output folder of a sampling or conditioning run (made only after every input was read and checked)."
+    inputs = {"checkpoint": input_record(checkpoint), "dataset": input_record(Path(data) / "dataset.npz")}
+    return OutputFolder(out, command, SAMPLE_PRODUCTS, inputs=inputs, params=params, force=force, legacy=_legacy_samples)
+
+def store_run_extras(folder: OutputFolder, checkpoint, threshold: float, fitted: dict | None):
+    "Write what was computed here for a run that lacked it (samplers, flag threshold), so it is reused from `folder`."
+    if fitted: folder.write("samplers.npz", samplers_bytes(fitted, file_sha256(checkpoint)))
+    if _stored_threshold(Path(checkpoint).parent / "decoding.json", file_sha256(checkpoint)) is None:
+        folder.write_json("decoding.json", _decoding_json(checkpoint, threshold))
+
+def _run_samplers(checkpoint, data, out, progress):
+    "(samplers, fitted here or None): the run's saved samplers, else those of an earlier run into `out`, else fitted now."
+    from dis_csp.samplers import read_samplers, SamplerError
+    for path in (Path(checkpoint).parent / "samplers.npz", Path(out) / "samplers.npz"):
+        try: return read_samplers(path, checkpoint), None
+        except SamplerError as e:
+            if path.exists(): print(f"{e}; not used", file=sys.stderr)
+    t0 = time.time()
+    fitted = samplers_for(checkpoint, data, refit=True, progress=progress)
+    print(f"fitted the samplers in {time.time() - t0:.0f} s (`dis-csp train --resume --out {Path(checkpoint).parent}` "
+          "stores them with the run)", file=sys.stderr)
+    return fitted, fitted
+
 def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
-               data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True) -> dict:
+               data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
+               allow_large: bool = False) -> dict:
     "Sample, decode, check and write `n` crystals of `checkpoint` into `out`; returns the metrics."
     from dis_csp.dataset import load_dataset
     t0 = time.time()
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    model, scaler, data, threshold = open_run(checkpoint, data)
-    z, ids = latents_for(sampler, checkpoint, data, n, seed, progress)
+    check_sample_request(sampler, n, mode, allow_large)
+    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
+    samplers, fitted = (None, None) if sampler == "test" else _run_samplers(checkpoint, data, out, progress)
+    z, ids = (latents_for("test", checkpoint, data, n, seed) if sampler == "test" else
+              (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
+    ds = load_dataset(data)
+    split = json.loads((Path(checkpoint).parent / "split.json").read_text())
+    folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
+                                                                      "novelty": novelty}, force)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold)
     checks = [sample_checks(d.crystal) if d.crystal else None
               for d in tqdm(decoded, desc=f"checking {sampler}/{mode}", disable=not progress)]
-    ds = load_dataset(data)
-    split = json.loads((Path(checkpoint).parent / "split.json").read_text())
     by_id = dict(zip(ds.ids, ds.crystals))
     test_checks = [sample_checks(by_id[i]) for i in split["test"] if i in by_id]
     kept = [d.crystal for d in decoded if d.crystal]
     unique = novel = None
     if novelty and kept:
         unique, novel = uniqueness_novelty(kept, [by_id[i] for i in split["train"] if i in by_id], progress=progress)
-    good_checks = [c for c in checks if c is not None]
-    metrics = generation_metrics(decoded, good_checks, test_checks, unique, novel)
-    metrics = {"sampler": sampler, "mode": mode, "seed": seed, "flag_threshold": threshold,
-               "checkpoint": str(checkpoint), **metrics}
+    metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
+    metrics = {"sampler": sampler, "mode": mode, "seed": seed, "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics}
     k = 0
     for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
         if d.crystal is None: continue
         checks[i] = {**checks[i], "unique": unique[k] if unique else None, "novel": novel[k] if novel else None}
         k += 1
-    write_samples(out, z, decoded, checks, write_cifs)
+    store_run_extras(folder, checkpoint, threshold, fitted)
+    write_samples(folder, z, decoded, checks, write_cifs)
     metrics["seconds"] = round(time.time() - t0, 2)
-    atomic_write_json(out / "metrics.json", metrics)
+    folder.write_json("metrics.json", metrics)
+    folder.finish()
     return metrics
 
-def write_samples(out, z, decoded, checks, write_cifs: bool = True) -> Path:
-    "Write `out/samples.jsonl` (one record per latent) and, with `write_cifs`, `out/cifs/<id>.cif` per decoded crystal."
-    out, lines = Path(out), []
-    for zi, d, c in zip(z, decoded, checks):
-        lines.append(json.dumps({"id": d.crystal.id if d.crystal else None, "latent": np.round(zi.astype(float), 6).tolist(),
-                                 "discarded": d.reason, "sma": d.sma, "head_sma": d.head_sma, "repairs": d.repairs,
-                                 "crystal": d.crystal.to_dict() if d.crystal else None, "checks": c}))
-        if d.crystal is not None and write_cifs: atomic_write(out / "cifs" / f"{d.crystal.id}.cif", to_cif(d.crystal))
-    return atomic_write(out / "samples.jsonl", "\n".join(lines) + "\n")
+def write_samples(folder: OutputFolder, z, decoded, checks, write_cifs: bool = True) -> Path:
+    "Write `samples.jsonl` (one record per latent, streamed) and, with `write_cifs`, `cifs/<safe id>.cif` per decoded crystal."
+    with folder.open("samples.jsonl") as f:
+        for zi, d, c in zip(z, decoded, checks):
+            cif = f"cifs/{safe_name(d.crystal.id)}.cif" if d.crystal is not None and write_cifs else None
+            f.write(json.dumps({"id": d.crystal.id if d.crystal else None, "cif": cif,
+                                "latent": np.round(zi.astype(float), 6).tolist(), "discarded": d.reason, "sma": d.sma,
+                                "head_sma": d.head_sma, "repairs": d.repairs,
+                                "crystal": d.crystal.to_dict() if d.crystal else None, "checks": c}) + "\n")
+            if cif: folder.write(cif, to_cif(d.crystal), sync=False)
+    return folder.file("samples.jsonl")
 
 def read_samples(path) -> list[dict]:
     "The records of a `samples.jsonl` (crystals as `WyckoffCrystal`)."
@@ -128,4 +199,5 @@ def tiny_demo_run(folder) -> Path:
     if not (folder / "run" / "best.pt").exists():
         build_dataset(default_collection(sample=True), folder / "dataset", progress=False, processes=1)
         train(folder / "dataset", folder / "run", preset="tiny", progress=False)
+        prepare_run(folder / "run", progress=False)
     return folder / "run"

@@ -6,14 +6,14 @@ likelihood), fitted on the training set's latent means and saved with the run.""
 
 # %% ../nbs/15_samplers.ipynb #c002
 from __future__ import annotations
-import hashlib, io, json
+import io, json, sys
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DisCspError, atomic_write
+from .core import DisCspError, atomic_write, file_sha256
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'SamplerError', 'GaussianSampler', 'GMMSampler', 'KDESampler', 'file_sha256', 'save_samplers',
+__all__ = ['SAMPLERS', 'SamplerError', 'GaussianSampler', 'GMMSampler', 'KDESampler', 'samplers_bytes', 'save_samplers',
            'read_samplers', 'train_latents', 'fit_samplers', 'samplers_for']
 
 # %% ../nbs/15_samplers.ipynb #c005
@@ -124,34 +124,40 @@ class KDESampler:
 # %% ../nbs/15_samplers.ipynb #c014
 SAMPLERS = {"gaussian": GaussianSampler, "gmm": GMMSampler, "kde": KDESampler}
 
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
-
-def save_samplers(path, samplers: dict, checkpoint_sha: str = "") -> Path:
-    "Write samplers (name -> sampler) into one npz, atomically."
+def samplers_bytes(samplers: dict, checkpoint_sha: str = "") -> bytes:
+    "Samplers (name -> sampler) as the bytes of one npz file, tagged with the checkpoint they were fitted for."
     arrays = {"checkpoint_sha256": np.array(checkpoint_sha), "names": np.array(json.dumps(list(samplers)))}
     for name, s in samplers.items():
         for k, v in s.state().items(): arrays[f"{name}/{k}"] = np.asarray(v)
     buf = io.BytesIO(); np.savez(buf, **arrays)
-    return atomic_write(path, buf.getvalue())
+    return buf.getvalue()
 
-def read_samplers(path, checkpoint=None) -> dict:
-    "Samplers saved by `save_samplers`; with `checkpoint`, refuses a file fitted for another checkpoint."
+def save_samplers(path, samplers: dict, checkpoint_sha: str = "") -> Path:
+    "Write samplers (name -> sampler) into one npz, atomically."
+    return atomic_write(path, samplers_bytes(samplers, checkpoint_sha))
+
+def read_samplers(path, checkpoint=None, dim: int | None = None) -> dict:
+    "Samplers saved by `save_samplers`; refuses a file fitted for another `checkpoint`, or for latents of another `dim`."
     path = Path(path)
     if not path.exists(): raise SamplerError(f"{path}: no sampler file (run `dis-csp sample` once, or fit_samplers)")
     try:
         with np.load(path, allow_pickle=False) as f: arrays = {k: f[k] for k in f.files}
         names = json.loads(str(arrays["names"]))
+        sha = str(arrays["checkpoint_sha256"])
+        if not isinstance(names, list) or not names or not set(names) <= set(SAMPLERS): raise ValueError(f"sampler names {names!r}")
     except Exception as e: raise SamplerError(f"{path}: not a sampler file ({type(e).__name__}: {e})") from None
-    if checkpoint is not None and str(arrays["checkpoint_sha256"]) != file_sha256(checkpoint):
+    if checkpoint is not None and sha != file_sha256(checkpoint):
         raise SamplerError(f"{path}: fitted for another checkpoint than {checkpoint}")
     out = {}
     for name in names:
         prefix = name + "/"
-        out[name] = SAMPLERS[name].from_state({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        try:
+            out[name] = SAMPLERS[name].from_state({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+            trial = out[name].sample(2, seed=0)                              # a damaged state fails here, not later
+            if trial.ndim != 2 or not np.isfinite(trial).all() or dim is not None and trial.shape[1] != dim:
+                raise ValueError(f"draws of shape {trial.shape}" + (f", not (2, {dim})" if dim else "") + " or not finite")
+        except Exception as e:
+            raise SamplerError(f"{path}: its {name} sampler is damaged ({type(e).__name__}: {str(e)[:120]})") from None
     return out
 
 # %% ../nbs/15_samplers.ipynb #c016
@@ -164,21 +170,24 @@ def train_latents(checkpoint, data, split: str = "train", device: str = "cpu") -
     return predict(model, scaler, A, c)["latent"], ids
 
 def fit_samplers(checkpoint, data, out=None, seed: int = 0, progress: bool = True) -> dict:
-    "Fit the three samplers on the training latents of `checkpoint`'s run; saved to `out` (default: beside it)."
+    "Fit the three samplers on the training latents of `checkpoint`'s run; saved to `out` if given."
     latents, _ = train_latents(checkpoint, data)
     samplers = {}
     for name, cls in SAMPLERS.items():
         samplers[name] = cls().fit(latents, seed=seed)
-        if progress: print(f"[samplers] {name}: {samplers[name].describe()}")
-    save_samplers(out or Path(checkpoint).parent / "samplers.npz", samplers, file_sha256(checkpoint))
+        if progress: print(f"[samplers] {name}: {samplers[name].describe()}", file=sys.stderr)
+    if out is not None: save_samplers(out, samplers, file_sha256(checkpoint))
     return samplers
 
-def samplers_for(checkpoint, data=None, refit: bool = False, progress: bool = True) -> dict:
-    "The run's saved samplers, fitted first if missing, stale, or `refit`."
-    path = Path(checkpoint).parent / "samplers.npz"
+def samplers_for(checkpoint, data=None, refit: bool = False, progress: bool = True, also=()) -> dict:
+    "The samplers saved beside `checkpoint` (or in one of the files `also`); fitted here if none fits or `refit`."
+    from dis_csp.model import read_checkpoint
+    dim = read_checkpoint(checkpoint)["config"]["latent_dim"]
+    paths = [Path(checkpoint).parent / "samplers.npz", *map(Path, also)]
+    errors = []
     if not refit:
-        try: return read_samplers(path, checkpoint)
-        except SamplerError:
-            if data is None: raise
-    if data is None: raise SamplerError(f"{path}: samplers must be fitted and no --data was given")
+        for path in paths:
+            try: return read_samplers(path, checkpoint, dim)
+            except SamplerError as e: errors.append(str(e))
+    if data is None: raise SamplerError(f"{errors[0] if errors else paths[0]}; the samplers must be fitted and no --data was given")
     return fit_samplers(checkpoint, data, progress=progress)

@@ -5,21 +5,23 @@ one GPU, or several GPUs through `torchrun` (DistributedDataParallel)."""
 
 # %% ../nbs/12_train.ipynb #c002
 from __future__ import annotations
-import csv, io, json, math, os, time
-from dataclasses import dataclass, asdict, replace, field
+import csv, io, json, math, os, sys, time
+from dataclasses import dataclass, asdict, replace, field, fields
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .core import DisCspError, atomic_write, atomic_write_json
-from .dataset import load_dataset
-from .model import DisorderedVAE, VAEConfig, LatticeScaler, save_checkpoint, read_checkpoint
+from .core import DisCspError, UsageError
+from .outputs import OutputFolder
+from .dataset import load_dataset, dataset_fingerprint
+from .model import DisorderedVAE, VAEConfig, LatticeScaler, checkpoint_bytes, read_checkpoint
 from .losses import targets, loss_terms, total_loss
 
 # %% auto #0
-__all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'TrainConfig', 'model_config_for', 'make_split', 'substitution_classes',
-           'substitute_elements', 'scale_lattice', 'drop_sites', 'jitter_occupancies', 'site_pool', 'mix_sites',
-           'site_partners', 'dope_sites', 'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
+__all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'TrainConfig', 'model_config_for',
+           'check_train_config', 'make_split', 'substitution_classes', 'substitute_elements', 'scale_lattice',
+           'drop_sites', 'jitter_occupancies', 'site_pool', 'mix_sites', 'site_partners', 'dope_sites',
+           'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
 
 # %% ../nbs/12_train.ipynb #c005
 @dataclass
@@ -62,6 +64,21 @@ PRESETS = {
     "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
     "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES, **AUGMENT),
 }
+
+def check_train_config(cfg: TrainConfig) -> TrainConfig:
+    "`cfg` if every setting is in range; `UsageError` naming the first that is not."
+    finite = lambda v: isinstance(v, (int, float)) and math.isfinite(v)
+    rules = {"epochs": lambda v: isinstance(v, int) and v >= 1, "batch_size": lambda v: isinstance(v, int) and v >= 1,
+             "lr": lambda v: finite(v) and v > 0, "weight_decay": lambda v: finite(v) and v >= 0,
+             "kl_warmup_epochs": lambda v: isinstance(v, int) and v >= 0, "schedule": lambda v: v in ("onecycle", "constant"),
+             "seed": lambda v: isinstance(v, int), "device": lambda v: isinstance(v, str) and v != "",
+             "split": lambda v: len(v) == 3 and all(finite(x) and x >= 0 for x in v) and v[0] > 0 and abs(sum(v) - 1) < 1e-6}
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        ok = rules.get(f.name, lambda v: not f.name.startswith("augment_") or finite(v) and v >= 0)(v)
+        if f.name in ("augment_elements", "augment_sites", "augment_mix", "augment_dope"): ok = ok and v <= 1
+        if not ok: raise UsageError(f"training setting {f.name}={v!r} is out of range")
+    return cfg
 
 # %% ../nbs/12_train.ipynb #c008
 def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
@@ -219,8 +236,9 @@ TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", 
 def _device(name: str) -> torch.device:
     if name == "auto": name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DisCspError(f"device {name!r} asked for, but PyTorch sees no CUDA device")
-    return torch.device(name)
+        raise UsageError(f"device {name!r} asked for, but PyTorch sees no CUDA device")
+    try: return torch.device(name)
+    except RuntimeError: raise UsageError(f"device {name!r} is not a device PyTorch knows (cpu, cuda, cuda:1 ...)") from None
 
 def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     if cfg.schedule == "constant": return cfg.lr
@@ -246,6 +264,86 @@ def evaluate_terms(model, A, c, scaler, config: VAEConfig, batch_size: int = 102
         n += len(a)
     return {k: v / max(n, 1) for k, v in sums.items()}
 
+# %% ../nbs/12_train.ipynb #c011b
+PRODUCTS = {"split.json": "file", "train_config.json": "file", "history.csv": "file", "best.pt": "file", "last.pt": "file",
+            "samplers.npz": "file", "decoding.json": "file"}
+SAFE_ON_RESUME = ("epochs", "lr", "device")
+
+def _say(message: str): print(message, file=sys.stderr, flush=True)
+
+def _legacy_run(path: Path) -> bool:
+    "A run folder written before output folders carried markers."
+    try: return "preset" in json.loads((path / "train_config.json").read_text())
+    except (OSError, ValueError): return False
+
+def _stored_settings(run: Path, ck: dict) -> tuple[TrainConfig, dict]:
+    "The training settings a run's last.pt holds, and the rest of its train_config.json (preset, dataset, hash)."
+    try: meta = json.loads((run / "train_config.json").read_text())
+    except (OSError, ValueError): meta = {}
+    known = {f.name for f in fields(TrainConfig)}
+    stored = {k: v for k, v in ck["train_config"].items() if k in known}
+    return TrainConfig(**{**stored, "split": tuple(stored.get("split", (0.7, 0.1, 0.2)))}), meta
+
+def _resume_config(run, ck, preset, overrides, model_config, model_overrides, data_sha, say) -> tuple[TrainConfig, VAEConfig]:
+    "The settings to continue a run with: its own, with the safe `overrides` applied; UsageError for unsafe ones."
+    cfg, meta = _stored_settings(run, ck)
+    if meta.get("dataset_sha256") not in (None, data_sha):
+        raise UsageError(f"{run}: was trained on other data ({meta.get('dataset')}); resume it with that dataset, "
+                         "or train into a new folder")
+    if preset is not None and meta.get("preset") not in (None, preset):
+        raise UsageError(f"{run}: was trained with preset {meta['preset']!r}, not {preset!r}; resume without --preset")
+    stored_model = VAEConfig.from_dict(ck["config"])
+    if model_config is not None and model_config != stored_model or model_overrides and model_config_for(
+            replace(cfg, model=stored_model.to_dict()), model_overrides) != stored_model:
+        raise UsageError(f"{run}: the model of a run cannot change on resume; train into a new folder")
+    done = ck["epoch"] + 1
+    for k, v in overrides.items():
+        if getattr(cfg, k) == v: continue
+        if k not in SAFE_ON_RESUME:
+            raise UsageError(f"{run}: {k} cannot change on resume (the run has {k}={getattr(cfg, k)!r}); only "
+                             f"{', '.join(SAFE_ON_RESUME)} can")
+        if k == "epochs" and v < done: raise UsageError(f"{run}: has already trained {done} epochs, more than --epochs {v}")
+        say(f"{run}: {k} {getattr(cfg, k)} -> {v}" + (" (the learning-rate schedule is stretched to the new length)" if k == "epochs" else ""))
+        cfg = replace(cfg, **{k: v})
+    today = PRESETS.get(meta.get("preset"))
+    if today is not None and not overrides:
+        changed = [f"{f.name} {getattr(cfg, f.name)!r} (today {getattr(today, f.name)!r})" for f in fields(TrainConfig)
+                   if f.name not in ("model", "device") and getattr(cfg, f.name) != getattr(today, f.name)]
+        if changed: say(f"{run}: made with preset {meta['preset']!r} as it was then; it differs from today's in "
+                        f"{', '.join(changed)}; continuing with the run's own settings"
+                        + (f" (--epochs {today.epochs} extends it)" if today.epochs > cfg.epochs else ""))
+    return check_train_config(cfg), stored_model
+
+def _open_run(run: Path, preset, resume, force, overrides, model_config, model_overrides, ds, data_sha, rank, say):
+    "(settings, model config, split, checkpoint to continue or None, output folder or None on other ranks)."
+    last = run / "last.pt"
+    ck = read_checkpoint(last) if last.exists() else None
+    if ck is not None and not resume and not force:
+        raise UsageError(f"{run}: holds a run ({ck['epoch'] + 1} of {ck['train_config'].get('epochs')} epochs); pass "
+                         "--resume to continue it, --force to start it over (its files only), or choose another --out")
+    if ck is not None and resume:
+        cfg, model_config = _resume_config(run, ck, preset, overrides, model_config, model_overrides, data_sha, say)
+        split = json.loads((run / "split.json").read_text())
+        if not all(i in set(ds.ids) for part in split.values() for i in part):
+            raise UsageError(f"{run}: its split names crystals the dataset lacks (other data?); train into a new folder")
+    else:
+        if resume: say(f"{last} not found: starting a new run")
+        ck = None
+        cfg = check_train_config(replace(PRESETS[preset or "default"], **overrides))
+        model_config = model_config or model_config_for(cfg, model_overrides)
+        split = make_split(ds.ids, cfg.seed, cfg.split)
+    folder = None
+    if rank == 0:
+        stored_preset = _stored_settings(run, ck)[1].get("preset") if ck is not None else None
+        meta = {"preset": preset or stored_preset or "default"}
+        folder = OutputFolder(run, "train", PRODUCTS, inputs={"dataset": {"path": str(ds.path), "sha256": data_sha}},
+                              params={**meta, **asdict(cfg), "model": model_config.to_dict()}, force=force,
+                              clear=force and ck is None, legacy=_legacy_run)
+        if ck is None:
+            folder.write_json("split.json", split)
+            folder.write_json("train_config.json", {**meta, "dataset": str(ds.path), "dataset_sha256": data_sha, **asdict(cfg)})
+    return cfg, model_config, split, ck, folder
+
 # %% ../nbs/12_train.ipynb #c012
 def _dist():
     "(rank, world size) under torchrun, else (0, 1)."
@@ -254,33 +352,47 @@ def _dist():
         torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return (torch.distributed.get_rank(), world) if world > 1 else (0, 1)
 
-def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, progress: bool = True,
+def _train_epoch(net, model, opt, A_tr, c_tr, cfg, model_config, scaler, tables, gen, epoch, rank, world, device) -> dict:
+    "One epoch over the training tensors; the mean loss terms (this rank's share)."
+    model.train()
+    kl_scale = min(1.0, (epoch + 1) / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
+    steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
+    order = torch.randperm(len(A_tr), generator=gen).to(device)
+    sums = {k: 0.0 for k in TERMS + ["total"]}; seen = 0
+    n_batches = steps_per_epoch if world == 1 else max(world, steps_per_epoch // world * world)  # equal steps per rank
+    for b, i in enumerate(range(0, len(A_tr), cfg.batch_size)):
+        if b >= n_batches or b % world != rank: continue
+        for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, steps_per_epoch * cfg.epochs, cfg)
+        idx = order[i:i + cfg.batch_size]
+        a, cc = augment_batch(A_tr[idx], c_tr[idx], model.layout, cfg, tables, gen)
+        terms = loss_terms(net(a, cc), targets(a, cc, model.layout, scaler), model_config)
+        loss = total_loss(terms, model_config, kl_scale)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        for k, v in terms.items(): sums[k] += v.item() * len(idx)
+        sums["total"] += loss.item() * len(idx); seen += len(idx)
+    return {**{k: v / max(seen, 1) for k, v in sums.items()}, "kl_scale": kl_scale}
+
+def _history_csv(rows: list[dict]) -> str:
+    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+    return buf.getvalue()
+
+def train(dataset_dir, run_dir, preset: str | None = None, resume: bool = False, progress: bool = True,
           model_config: VAEConfig | None = None, model_overrides: dict | None = None,
-          stop_after_epochs: int | None = None, **overrides) -> dict:
-    "Train a VAE on a featurized dataset into `run_dir` (resume: continue from its last.pt with the stored settings)."
-    if preset not in PRESETS: raise DisCspError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
-    cfg = replace(PRESETS[preset], **overrides)
+          stop_after_epochs: int | None = None, force: bool = False, say=_say, **overrides) -> dict:
+    "Train a VAE on a featurized dataset into `run_dir` (preset: 'default' for a new run; resume: continue `run_dir`'s run)."
+    if preset is not None and preset not in PRESETS: raise UsageError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    if unknown := set(overrides) - {f.name for f in fields(TrainConfig)}: raise UsageError(f"unknown training settings {sorted(unknown)}")
     rank, world = _dist()
+    ds = load_dataset(dataset_dir)                         # inputs read and checked before the run folder is touched
+    data_sha = dataset_fingerprint(ds)
+    run = Path(run_dir)
+    cfg, model_config, split, ck, folder = _open_run(run, preset, resume, force, overrides, model_config, model_overrides,
+                                                     ds, data_sha, rank, say)
     device = _device(cfg.device) if world == 1 or not torch.cuda.is_available() else torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    run = Path(run_dir); last = run / "last.pt"
-    ds = load_dataset(dataset_dir)
-    if resume and last.exists():
-        ck = read_checkpoint(last)
-        cfg = TrainConfig(**{**ck["train_config"], "split": tuple(ck["train_config"]["split"])})
-        model_config = VAEConfig.from_dict(ck["config"])
-        split = json.loads((run / "split.json").read_text())
-    else:
-        if resume: print(f"{last} not found: starting a new run")
-        ck = None
-        split = make_split(ds.ids, cfg.seed, cfg.split)
-        if rank == 0:
-            atomic_write_json(run / "split.json", split)
-            atomic_write_json(run / "train_config.json", {"preset": preset, "dataset": str(dataset_dir), **asdict(cfg)})
-    model_config = model_config or model_config_for(cfg, model_overrides)
     torch.manual_seed(cfg.seed)
     A_tr, c_tr = _subset(ds, split["train"], device)
     A_va, c_va = _subset(ds, split["val"], device)
-    if len(A_tr) == 0: raise DisCspError(f"{dataset_dir}: no training crystals")
+    if len(A_tr) == 0: raise UsageError(f"{dataset_dir}: no training crystals")
     scaler = LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
     model = DisorderedVAE(model_config, ds.layout).to(device)
     if model_config.standardize_input: model.set_input_scaler(scaler)
@@ -297,46 +409,32 @@ def train(dataset_dir, run_dir, preset: str = "default", resume: bool = False, p
         rows = [r for r in rows if int(r["epoch"]) < start]
     tables = augmentation_tables(A_tr, c_tr, ds.layout)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
     bar = tqdm(total=cfg.epochs, initial=start, desc="train", unit="epoch", disable=not progress or rank != 0)
     end = cfg.epochs if stop_after_epochs is None else min(cfg.epochs, start + stop_after_epochs)
+    saved = dict(train_config=asdict(cfg), dataset_sha256=data_sha)
     for epoch in range(start, end):
-        t0 = time.time(); model.train()
-        kl_scale = min(1.0, (epoch + 1) / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
-        order = torch.randperm(len(A_tr), generator=gen).to(device)
-        sums = {k: 0.0 for k in TERMS + ["total"]}; seen = 0
-        n_batches = steps_per_epoch if world == 1 else max(world, steps_per_epoch // world * world)  # equal steps per rank
-        for b, i in enumerate(range(0, len(A_tr), cfg.batch_size)):
-            if b >= n_batches or b % world != rank: continue
-            for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, total_steps, cfg)
-            idx = order[i:i + cfg.batch_size]
-            a, cc = A_tr[idx], c_tr[idx]
-            a, cc = augment_batch(a, cc, model.layout, cfg, tables, gen)
-            out = net(a, cc)
-            terms = loss_terms(out, targets(a, cc, model.layout, scaler), model_config)
-            loss = total_loss(terms, model_config, kl_scale)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            for k, v in terms.items(): sums[k] += v.item() * len(idx)
-            sums["total"] += loss.item() * len(idx); seen += len(idx)
+        t0 = time.time()
+        train_terms = _train_epoch(net, model, opt, A_tr, c_tr, cfg, model_config, scaler, tables, gen, epoch, rank, world, device)
         if rank != 0: continue
-        train_terms = {k: v / max(seen, 1) for k, v in sums.items()}
         val_terms = evaluate_terms(model, A_va, c_va, scaler, model_config) if len(A_va) else train_terms
-        secs = time.time() - t0
         for name, terms in (("train", train_terms), ("val", val_terms)):
             rows.append({"epoch": epoch, "split": name, **{k: f"{terms[k]:.6g}" for k in TERMS + ["total"]},
-                         "lr": f"{opt.param_groups[0]['lr']:.3g}", "kl_scale": f"{kl_scale:.3g}", "seconds": f"{secs:.2f}"})
-        buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
-        atomic_write(run / "history.csv", buf.getvalue())
+                         "lr": f"{opt.param_groups[0]['lr']:.3g}", "kl_scale": f"{train_terms['kl_scale']:.3g}",
+                         "seconds": f"{time.time() - t0:.2f}"})
+        folder.write("history.csv", _history_csv(rows))
         if val_terms["total"] < best_val:
             best_val = val_terms["total"]
-            save_checkpoint(run / "best.pt", model, scaler, epoch=epoch, val_loss=best_val, train_config=asdict(cfg))
+            folder.write("best.pt", checkpoint_bytes(model, scaler, epoch=epoch, val_loss=best_val, **saved))
         extra = {"cuda_rng_state": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}
-        save_checkpoint(last, model, scaler, epoch=epoch, best_val=best_val, train_config=asdict(cfg),
-                        optimizer=opt.state_dict(), generator_state=gen.get_state(), torch_rng_state=torch.get_rng_state(), **extra)
+        folder.write("last.pt", checkpoint_bytes(model, scaler, epoch=epoch, best_val=best_val, optimizer=opt.state_dict(),
+                                                 generator_state=gen.get_state(), torch_rng_state=torch.get_rng_state(), **saved, **extra))
         bar.update(1)
         bar.set_postfix(loss=f"{train_terms['total']:.3g}", val=f"{val_terms['total']:.3g}",
                         occ=f"{val_terms['occupancy']:.2e}", sg=f"{val_terms['space_group']:.3f}", kl=f"{val_terms['kl']:.1f}")
     bar.close()
+    if folder is not None:
+        for name in PRODUCTS:
+            if name not in folder.written and (run / name).exists(): folder.keep(name)
+        folder.finish()
     if world > 1: torch.distributed.barrier()
     return {"run": str(run), "best_val": best_val, "epochs_done": end, "epochs": cfg.epochs, "n_train": len(A_tr), "n_val": len(A_va)}

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure, Lattice
-from .core import DisCspError, atomic_write, atomic_write_json
+from .core import DisCspError, UsageError, text_sha256
+from .outputs import OutputFolder
 from .crystal import WyckoffCrystal
 from .reconstruct import site_points
 
 # %% auto #0
-__all__ = ['BOLTZMANN_EV_PER_K', 'COLUMNS', 'largest_remainder', 'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells',
-           'chgnet_model', 'cell_properties', 'boltzmann_average', 'summarize', 'run_virtual_cells']
+__all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder', 'SupercellPlan',
+           'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model', 'cell_properties', 'boltzmann_average',
+           'summarize', 'crystal_sha256', 'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -38,16 +40,24 @@ class SupercellPlan:
     rounding_error: list             # per site: {species: count / N - occupancy}
     seed: int
 
+MAX_CELL_ATOMS = 5_000   # atoms in one supercell unless allow_large (CHGNet: ~20 s per cell of this size on a core)
+
 def _as_crystal(source) -> WyckoffCrystal:
+    "A WyckoffCrystal of any source `featurize` reads, without the paper's filters (but within its size bounds)."
     if isinstance(source, WyckoffCrystal): return source
     from dis_csp.featurize import featurize
     return featurize(source, max_sites=10**6, max_multiplicity=10**6, max_disordered_sites=10**6, max_species_per_site=10**6)
 
-def plan_supercell(source, supercell=(2, 2, 2), seed: int = 0) -> SupercellPlan:
-    "The supercell plan of a WyckoffCrystal, CIF (text or path) or Structure."
+def plan_supercell(source, supercell=(2, 2, 2), seed: int = 0, max_atoms: int | None = MAX_CELL_ATOMS) -> SupercellPlan:
+    "The supercell plan of a WyckoffCrystal, CIF (text or path) or Structure; at most `max_atoms` points (None: no bound)."
     x = _as_crystal(source)
-    sc = np.array(supercell, int)
-    if sc.shape != (3,) or np.any(sc < 1): raise DisCspError(f"supercell must be three positive integers, not {supercell}")
+    try: sc = np.array(supercell, int); ok = sc.shape == (3,) and bool(np.all(sc >= 1)) and np.array_equal(sc, np.array(supercell, float))
+    except (TypeError, ValueError, OverflowError): ok = False
+    if not ok: raise UsageError(f"supercell must be three positive integers, not {supercell}")
+    n_points = sum(s.multiplicity for s in x.sites) * int(np.prod(sc.astype(object)))
+    if max_atoms is not None and n_points > max_atoms:
+        raise UsageError(f"a {'x'.join(map(str, sc))} supercell of {x.id or 'this crystal'} has {n_points:,} sites, more than "
+                         f"{max_atoms:,} (pass --allow-large to go beyond: memory and potential time grow with it)")
     shifts = np.array([(i, j, k) for i in range(sc[0]) for j in range(sc[1]) for k in range(sc[2])], float)
     frac, groups, errors = [], [], []
     for s in x.sites:
@@ -75,9 +85,17 @@ def make_cell(plan: SupercellPlan, i: int) -> Structure:
     return Structure(plan.lattice, species, np.array(coords))
 
 # %% ../nbs/14_virtual_cells.ipynb #c012
-def virtual_cells(crystal_or_structure, supercell=(2, 2, 2), n: int = 1000, seed: int = 0, unique: bool = False) -> list[Structure]:
+MAX_CELLS = 100_000      # cells in one ensemble unless allow_large
+
+def _check_n(n, allow_large: bool):
+    if not isinstance(n, (int, np.integer)) or n < 1: raise UsageError(f"n must be a positive number of cells, not {n!r}")
+    if n > MAX_CELLS and not allow_large: raise UsageError(f"n={n:,} cells is more than {MAX_CELLS:,} (pass --allow-large to go beyond)")
+
+def virtual_cells(crystal_or_structure, supercell=(2, 2, 2), n: int = 1000, seed: int = 0, unique: bool = False,
+                  allow_large: bool = False) -> list[Structure]:
     "`n` ordered supercells of a disordered crystal in the proportions of its occupancies (same seed, same cells)."
-    plan = plan_supercell(crystal_or_structure, supercell, seed)
+    _check_n(n, allow_large)
+    plan = plan_supercell(crystal_or_structure, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
     cells = [make_cell(plan, i) for i in range(n)]
     if unique:
         from pymatgen.analysis.structure_matcher import StructureMatcher
@@ -163,51 +181,85 @@ def _read_rows(path: Path) -> dict[int, dict]:
         except (KeyError, ValueError): continue
     return rows
 
+PRODUCTS = {"properties.csv": "file", "cells.extxyz": "file", "summary.json": "file", "distributions.html": "file"}
+
+def _legacy_cells(path: Path) -> bool:
+    try: return "supercell" in json.loads((path / "params.json").read_text())
+    except (OSError, ValueError): return False
+
+def _csv(rows) -> str:
+    return ",".join(COLUMNS) + "\n" + "".join(",".join(r.get(c) or "" for c in COLUMNS) + "\n" for r in rows)
+
+def crystal_sha256(x: WyckoffCrystal) -> str:
+    "Hash of what makes a crystal (group, lattice, sites), not of its name: the key of a virtual-cell folder."
+    return text_sha256(json.dumps({k: v for k, v in x.to_dict().items() if k not in ("id", "provenance")}, sort_keys=True))
+
+def _open_cells_folder(out, x, source, params, force):
+    "The output folder of a run of `x`'s cells: resumed if it holds the same crystal and settings, else refused or (force) cleared."
+    folder = OutputFolder(out, "virtual-cells", PRODUCTS, inputs={"crystal": {"path": str(source) if isinstance(source, (str, os.PathLike))
+                          and len(str(source)) < 4096 and "\n" not in str(source) else x.id, "sha256": params["crystal_sha256"]}},
+                          params=params, force=force, legacy=_legacy_cells)
+    if folder.previous is not None and folder.previous.get("params") != params:
+        if not force:
+            other = "another crystal" if (folder.previous.get("params") or {}).get("crystal_sha256") != params["crystal_sha256"] else "other settings"
+            raise UsageError(f"{folder.path}: holds virtual cells of {other}; choose another folder, or pass --force to replace them")
+        folder.clear()
+    return folder
+
+def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record):
+    "Properties of cells `todo`, here or on Dask workers; `record(row)` as each finishes."
+    if not (scheduler or workers > 1):
+        for i in todo: record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
+        return
+    from dask.distributed import Client, LocalCluster, as_completed
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                 dashboard_address=None, env={"DIS_CSP_WORKER_THREADS": "1"})
+    with Client(scheduler or cluster) as client:
+        plan_f = client.scatter(plan, broadcast=True)
+        n_workers = max(1, len(client.scheduler_info()["workers"]))
+        size = 1 if relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
+        chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+        futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, pure=False) for ch in chunks]
+        for fut in as_completed(futures):
+            for row in fut.result(): record(row)
+    if cluster is not None: cluster.close()
+
 def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int = 0, energy: bool = True,
                       relax: bool = False, relax_steps: int = 100, fmax: float = 0.1, temperature: float = 300.0,
-                      workers: int = 1, scheduler: str | None = None, progress: bool = True) -> dict:
+                      workers: int = 1, scheduler: str | None = None, progress: bool = True, force: bool = False,
+                      allow_large: bool = False) -> dict:
     "Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run."
     from tqdm.auto import tqdm
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    plan = plan_supercell(source, supercell, seed)
-    params = {"supercell": list(map(int, supercell)), "seed": seed, "energy": energy, "relax": relax,
-              "relax_steps": relax_steps, "fmax": fmax, "n_points": int(len(plan.frac))}   # n may grow or shrink
-    if (out / "params.json").exists() and json.loads((out / "params.json").read_text()) != params:
-        raise DisCspError(f"{out}: holds virtual cells made with other settings; use another folder")
-    atomic_write_json(out / "params.json", params)
-    csv_path = out / "properties.csv"
-    done = {i: r for i, r in _read_rows(csv_path).items() if i < n}
-    todo = [i for i in range(n) if i not in done]
-    if not csv_path.exists() or not done:
-        atomic_write(csv_path, ",".join(COLUMNS) + "\n")
-    else:  # keep only complete rows, then append
-        atomic_write(csv_path, ",".join(COLUMNS) + "\n" + "".join(",".join(r.get(c, "") for c in COLUMNS) + "\n" for r in done.values()))
+    _check_n(n, allow_large)
+    for name, v, ok in (("temperature", temperature, math.isfinite(temperature) and temperature >= 0),
+                        ("relax_steps", relax_steps, relax_steps >= 1), ("fmax", fmax, math.isfinite(fmax) and fmax > 0),
+                        ("workers", workers, workers >= 1)):
+        if not ok: raise UsageError(f"{name}={v!r} is out of range")
+    x = _as_crystal(source)
+    if not x.is_disordered:
+        raise UsageError(f"{x.id or source}: is ordered (no partially occupied site): each of its virtual cells would be the "
+                         "crystal itself; nothing to sample")
+    plan = plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
+    params = {"crystal_sha256": crystal_sha256(x), "supercell": list(map(int, supercell)), "seed": seed, "energy": energy,
+              "relax": relax, "relax_steps": relax_steps, "fmax": fmax}      # n may grow or shrink
+    folder = _open_cells_folder(out, x, source, params, force)
+    csv_path = folder.file("properties.csv")
+    stored = _read_rows(csv_path)                                       # every complete row, whatever its cell number
+    todo = [i for i in range(n) if i not in stored]
+    folder.write("properties.csv", _csv([stored[i] for i in sorted(stored)]))
     bar = tqdm(total=n, initial=n - len(todo), desc="virtual cells", unit="cell", disable=not progress)
     t0 = time.time()
     with open(csv_path, "a") as f:
         def record(row):
             f.write(",".join(_fmt(row.get(c)) for c in COLUMNS) + "\n"); f.flush(); bar.update(1)
-        if scheduler or workers > 1:
-            from dask.distributed import Client, LocalCluster, as_completed
-            cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                         dashboard_address=None, env={"DIS_CSP_WORKER_THREADS": "1"})
-            with Client(scheduler or cluster) as client:
-                plan_f = client.scatter(plan, broadcast=True)
-                n_workers = max(1, len(client.scheduler_info()["workers"]))
-                size = 1 if relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
-                chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-                futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, pure=False) for ch in chunks]
-                for fut in as_completed(futures):
-                    for row in fut.result(): record(row)
-            if cluster is not None: cluster.close()
-        else:
-            for i in todo: record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
+        _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record)
     bar.close()
-    rows = sorted((r for i, r in _read_rows(csv_path).items() if i < n), key=lambda r: int(r["cell"]))
-    atomic_write(csv_path, ",".join(COLUMNS) + "\n" + "".join(",".join(r.get(c, "") for c in COLUMNS) + "\n" for r in rows))
-    _write_extxyz(out / "cells.extxyz", plan, n)
-    summary = {"n_cells": len(rows), "seconds_this_call": round(time.time() - t0, 2), "temperature": temperature,
-               "rounding_error": plan.rounding_error, "properties": {}}
+    stored = _read_rows(csv_path)
+    folder.write("properties.csv", _csv([stored[i] for i in sorted(stored)]))      # sorted; cells beyond n are kept
+    rows = [stored[i] for i in range(n)]
+    _write_extxyz(folder, plan, n)
+    summary = {"n_cells": n, "n_cells_stored": len(stored), "seconds_this_call": round(time.time() - t0, 2),
+               "temperature": temperature, "rounding_error": plan.rounding_error, "properties": {}}
     energies = [float(r["energy"]) for r in rows if r.get("energy")]
     for col in ("density", "energy_per_atom", "density_relaxed"):
         vals = [float(r[col]) for r in rows if r.get(col)]
@@ -215,12 +267,23 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
         summary["properties"][col] = summarize(vals)
         if len(energies) == len(vals):
             summary["properties"][col]["boltzmann_average"] = boltzmann_average(vals, energies, temperature)
-    atomic_write_json(out / "summary.json", summary)
+    folder.write_json("summary.json", summary)
+    _write_histograms(folder, rows, "x".join(map(str, supercell)))
+    folder.finish()
     return summary
 
-def _write_extxyz(path: Path, plan, n: int):
+def _write_extxyz(folder: OutputFolder, plan, n: int):
+    "cells.extxyz with cells 0..n-1, streamed cell by cell."
     from ase.io import write
     from pymatgen.io.ase import AseAtomsAdaptor
-    buf = io.StringIO()
-    write(buf, [AseAtomsAdaptor.get_atoms(make_cell(plan, i)) for i in range(n)], format="extxyz")
-    atomic_write(path, buf.getvalue())
+    with folder.open("cells.extxyz") as f:
+        for i in range(n): write(f, AseAtomsAdaptor.get_atoms(make_cell(plan, i)), format="extxyz")
+
+def _write_histograms(folder: OutputFolder, rows: list[dict], label: str):
+    "distributions.html: the property histograms of the cells (skipped without plotly)."
+    try:
+        import pandas as pd
+        from dis_csp.plots import property_histograms
+    except ImportError: return
+    frame = pd.read_csv(io.StringIO(_csv(rows)))
+    folder.write("distributions.html", property_histograms({label: frame}).to_html(include_plotlyjs=True))

@@ -1,13 +1,13 @@
 """The tutorial in a real JupyterLab, driven by Playwright in headless Chromium: run all cells, operate the
 conditioning panel (an impossible element first, then a real request), and check that candidates appear and a
-structure view renders. Screenshots go to $DIS_CSP_ARTIFACTS (default out/test-artifacts)."""
+structure view renders. Screenshots go to $DIS_CSP_ARTIFACTS (default test-artifacts/)."""
 import json, os, shutil, socket, subprocess, sys, time, uuid, urllib.request
 from pathlib import Path
 import pytest
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("DIS_CSP_ARTIFACTS", ROOT / "out" / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("DIS_CSP_ARTIFACTS", ROOT / "test-artifacts"))
 if not CHROMIUM and not os.environ.get("CI"):
     pytest.skip("no Chromium here (CI installs it: apt-get install chromium)", allow_module_level=True)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

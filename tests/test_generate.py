@@ -71,7 +71,7 @@ def test_sample_bad_input(tiny_run, tmp_path):
     r = run("sample", "--checkpoint", tmp_path / "none.pt", "--out", tmp_path / "o")
     assert r.returncode == 2 and "no such checkpoint" in r.stderr
     r = run("sample", "--checkpoint", tiny_run / "best.pt", "--n", 0, "--out", tmp_path / "o")
-    assert r.returncode == 2 and "positive number" in r.stderr
+    assert r.returncode == 2 and "argument --n: 0 must be at least 1" in r.stderr
     copy = tmp_path / "run"
     shutil.copytree(tiny_run, copy)
     (copy / "samplers.npz").write_bytes(b"garbage")          # a corrupt sampler file is refitted, not trusted
@@ -93,6 +93,6 @@ def test_condition_command(tiny_run, tmp_path):
     assert m["success_rate"] == pytest.approx(np.mean([r["checks"]["success"] for r in recs]))
     for args, msg in ((["--elements", "Li,Qq"], "unknown element 'Qq'"), (["--occupancy", "Li:2"], "not in (0, 1]"),
                       (["--elements", "Li,O", "--site-element", "Fe"], "not in the element set"),
-                      (["--disordered-sites", "-1"], "0..9")):
+                      (["--disordered-sites", "12"], "0..9"), (["--disordered-sites", "-1"], "must be at least 0")):
         r = run("condition", "--checkpoint", tiny_run / "best.pt", *args, "--out", tmp_path / "x")
         assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)

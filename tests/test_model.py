@@ -24,7 +24,7 @@ def test_evaluate_on_dataset_uses_test_split(tiny_run, sample_dataset, tmp_path)
     r = run("evaluate", "--checkpoint", tiny_run / "best.pt", "--data", sample_dataset, "--out", tmp_path / "m.json")
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "m.json").read_text())
-    assert set(m) == KEYS
+    assert set(m) == KEYS | {"made_by"} and m["made_by"]["command"] == "evaluate"
     assert m["n_structures"] == len(json.loads((tiny_run / "split.json").read_text())["test"])
     assert set(m["lattice_mae"]) == {"a", "b", "c", "alpha", "beta", "gamma"}
     assert set(m["ordered_sites"]) == {"n", "element_accuracy", "multiplicity_accuracy", "letter_accuracy", "coord_mae_frac", "coord_mae_angstrom"}
@@ -55,7 +55,7 @@ def test_bad_checkpoints_are_clear_errors(tmp_path, sample_dataset, payload, rea
     if payload is None: torch.save({"state": torch.zeros(3)}, bad)
     else: bad.write_bytes(payload)
     r = run("evaluate", "--checkpoint", bad, "--data", sample_dataset)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and f"bad.pt: {reason}" in r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr and f"bad.pt: {reason}" in r.stderr
 
 def test_resume_continues_exactly(sample_dataset, tmp_path):
     from dis_csp.train import train

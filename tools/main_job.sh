@@ -12,7 +12,8 @@ OUT="${OUT:-out}"
 RUN="${RUN:-runs/default}"
 N_SAMPLES="${N_SAMPLES:-1000}"
 step() { echo; echo "== $* == ($(date +%H:%M:%S))"; }
-stale() { [ ! -f "$1" ] || [ "$RUN/best.pt" -nt "$1" ]; }   # output missing or older than the checkpoint
+# output missing, older than the checkpoint, or written before outputs carried their maker's record (then redone)
+stale() { [ ! -f "$1" ] || [ "$RUN/best.pt" -nt "$1" ] || ! grep -q '"made_by"\|"complete": true' "$1"; }
 
 step "1. the collection"
 dis-csp summary "$DATA"
@@ -22,7 +23,8 @@ dis-csp featurize "$DATA" --out "$OUT/dataset" --quiet
 
 step "3. train ($RUN)"
 if [ -f "$RUN/last.pt" ] && [ -f "$RUN/best.pt" ]; then
-  dis-csp train --data "$OUT/dataset" --out "$RUN" --resume --quiet   # finishes an interrupted run; no-op when done
+  # finishes an interrupted run (no-op when done); says so when the run was made with another version of the preset
+  dis-csp train --data "$OUT/dataset" --out "$RUN" --resume --quiet
 else
   dis-csp train --data "$OUT/dataset" --out "$RUN" --quiet
 fi
@@ -34,14 +36,14 @@ fi
 python -c "import json; m=json.load(open('$OUT/metrics.json')); print(json.dumps({k: m[k] for k in ('n_structures','space_group_accuracy','sma')}))"
 
 step "5. sample ($N_SAMPLES, KDE, constrained)"
-if stale "$OUT/samples/kde/metrics.json"; then
+if stale "$OUT/samples/kde/.dis-csp-sample.json"; then
   dis-csp sample --checkpoint "$RUN/best.pt" --sampler kde --n "$N_SAMPLES" --out "$OUT/samples/kde" --quiet
 fi
 
 step "6. condition"
 condition() {  # name, then the conditions
   local name="$1"; shift
-  if stale "$OUT/conditioned/$name/metrics.json"; then
+  if stale "$OUT/conditioned/$name/.dis-csp-condition.json"; then
     dis-csp condition --checkpoint "$RUN/best.pt" --n 40 --out "$OUT/conditioned/$name" --quiet "$@"
   fi
   python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], m['per_condition'])"
