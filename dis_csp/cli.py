@@ -10,8 +10,9 @@ import dis_csp
 from .core import DisCspError, UsageError
 
 # %% auto #0
-__all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'cmd_summary', 'cmd_featurize', 'cmd_train', 'cmd_evaluate',
-           'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings', 'cmd_figures', 'build_parser', 'main']
+__all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'cmd_summary', 'cmd_featurize', 'cmd_train',
+           'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings', 'cmd_figures',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c004a
 def _number(kind, low=None, high=None, above: bool = False):
@@ -28,6 +29,7 @@ def _number(kind, low=None, high=None, above: bool = False):
     return parse
 
 POSITIVE_INT, COUNT, POSITIVE, NON_NEGATIVE = _number(int, 1), _number(int, 0), _number(float, 0, above=True), _number(float, 0)
+SEED = _number(int, 0, 2**32 - 1)
 
 def _default(fn, name: str):
     "The default of parameter `name` of library function `fn` (so the CLI never keeps a second copy)."
@@ -57,10 +59,9 @@ def cmd_featurize(args):
     print(format_summary(summary))
     print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, summary.json")
 
-def _add_featurize(sub):
+def _add_featurize(f):
     from dis_csp.featurize import featurize, analyze_cell
     from dis_csp.dataset import build_dataset
-    f = sub.add_parser("featurize", help="featurize CIFs into a dataset (tensors, records, rejected.csv)")
     f.add_argument("input", help="a .jsonl.gz collection, a folder of .cif files or a .cif")
     _out(f, "dataset folder to write (resumed if it holds an unfinished build of the same source)")
     f.add_argument("--processes", type=COUNT, default=None, help="worker processes (default: all cores; 0: in this process)")
@@ -109,9 +110,8 @@ def cmd_evaluate(args):
     m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=args.device, force=args.force)
     print(json.dumps(m, indent=2))
 
-def _add_model_commands(sub):
+def _add_train(t):
     from dis_csp.train import PRESETS
-    t = sub.add_parser("train", help="train the VAE on a dataset built by `dis-csp featurize`")
     t.add_argument("--data", required=True, help="dataset folder (from `dis-csp featurize`)")
     _out(t, "run folder: split.json, history.csv, best.pt, last.pt, samplers.npz, decoding.json")
     t.add_argument("--preset", choices=list(PRESETS), help="a new run's settings (default: default, "
@@ -119,7 +119,7 @@ def _add_model_commands(sub):
     t.add_argument("--resume", action="store_true", help="continue the run in --out (more --epochs, a new --lr or "
                    "--device may be given; other changes are refused)")
     t.add_argument("--epochs", type=POSITIVE_INT); t.add_argument("--batch-size", type=POSITIVE_INT)
-    t.add_argument("--lr", type=POSITIVE); t.add_argument("--seed", type=int)
+    t.add_argument("--lr", type=POSITIVE); t.add_argument("--seed", type=SEED)
     t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1 ...")
     t.add_argument("--weight-decay", type=NON_NEGATIVE, help="AdamW weight decay (default: the preset's)")
     t.add_argument("--dropout", type=_number(float, 0, 0.99), help="model dropout (default: the preset's)")
@@ -129,7 +129,8 @@ def _add_model_commands(sub):
     t.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="a loss weight other than the preset's (repeatable), e.g. --weight coordinates=100")
     t.set_defaults(func=cmd_train)
-    e = sub.add_parser("evaluate", help="reconstruction metrics of a checkpoint (paper Tables 1 and 2)")
+
+def _add_evaluate(e):
     e.add_argument("--checkpoint", required=True)
     e.add_argument("--data", required=True, help="a dataset folder or any CIF source (featurized on the fly)")
     e.add_argument("--out", help="a JSON file to write the metrics to (or a folder, for OUT/metrics.json)")
@@ -150,13 +151,12 @@ def cmd_virtual_cells(args):
     print(json.dumps({k: v for k, v in s.items() if k != "rounding_error"}, indent=2))
     print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html")
 
-def _add_virtual_cells(sub):
+def _add_virtual_cells(v):
     from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS
-    v = sub.add_parser("virtual-cells", help="ordered supercells of a disordered crystal and their property distributions")
     v.add_argument("cif", help="a CIF file of a disordered crystal")
     v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(run_virtual_cells, "supercell")), metavar=("NA", "NB", "NC"))
     v.add_argument("--n", type=POSITIVE_INT, default=_default(run_virtual_cells, "n"), help="number of cells (default %(default)s)")
-    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--seed", type=SEED, default=0)
     v.add_argument("--relax", action="store_true", help="relax each cell with CHGNet before taking its energy")
     v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(run_virtual_cells, "relax_steps"))
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
@@ -190,10 +190,8 @@ def cmd_condition(args):
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "per_condition")}, indent=2))
     print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
 
-def _add_generation(sub):
+def _add_sample(s):
     from dis_csp.sample import sample_run, MAX_SAMPLES
-    from dis_csp.condition import condition_run, MAX_CANDIDATES
-    s = sub.add_parser("sample", help="generate crystals from a run's latent space (paper Table 3)")
     s.add_argument("--checkpoint", required=True, help="best.pt of a run (its samplers are fitted once, with the run)")
     s.add_argument("--sampler", default=_default(sample_run, "sampler"), choices=["kde", "gmm", "gaussian", "test"],
                    help="latent sampler; 'test' encodes the run's test split (default %(default)s)")
@@ -201,13 +199,15 @@ def _add_generation(sub):
                    help="number of samples (for 'test': at most this many; default %(default)s)")
     s.add_argument("--mode", default=_default(sample_run, "mode"), choices=["constrained", "raw"],
                    help="constrained: valid by construction (default); raw: the paper's argmax + discard")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=SEED, default=0)
     s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
     _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)
-    c = sub.add_parser("condition", help="generate crystals meeting conditions (gradient descent in latent space)")
+
+def _add_condition(c):
+    from dis_csp.condition import condition_run, MAX_CANDIDATES
     c.add_argument("--checkpoint", required=True)
     c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
     c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
@@ -218,7 +218,7 @@ def _add_generation(sub):
     c.add_argument("--n", type=_number(int, 1, MAX_CANDIDATES), default=_default(condition_run, "n"), help="number of candidates (default %(default)s)")
     c.add_argument("--steps", type=_number(int, 1, 100_000), default=_default(condition_run, "steps"), help="Adam steps (default %(default)s)")
     c.add_argument("--lr", type=POSITIVE, default=_default(condition_run, "lr"))
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=SEED, default=0)
     c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     _out(c, "folder for cifs/, samples.jsonl, metrics.json")
     c.set_defaults(func=cmd_condition)
@@ -245,9 +245,8 @@ def cmd_figures(args):
     print(f"wrote {args.out}/index.html")
     if any(r["status"] == "failed" for r in res): raise DisCspError(f"{sum(r['status'] == 'failed' for r in res)} notebook(s) failed")
 
-def _add_figures(sub):
+def _add_figures(f):
     from dis_csp.figures import PAPER_NOTEBOOKS
-    f = sub.add_parser("figures", help="render every paper figure and table of a run (papermill) + index.html")
     f.add_argument("--run", required=True, help="run folder (best.pt, split.json, history.csv)")
     f.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     f.add_argument("--only", nargs="+", metavar="NAME", help=f"some of: {' '.join(nb.name for nb in PAPER_NOTEBOOKS)}")
@@ -258,23 +257,33 @@ def _add_figures(sub):
     f.set_defaults(func=cmd_figures)
 
 # %% ../nbs/90_cli.ipynb #c011
-def build_parser() -> argparse.ArgumentParser:
-    "The `dis-csp` argument parser with every subcommand."
+def _add_summary(s):
+    s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
+                   "(default: the embedded open collection)")
+    s.set_defaults(func=cmd_summary)
+
+COMMANDS = {   # name: (the function that adds its options, one line of help)
+    "summary": (_add_summary, "count the CIFs in a collection, folder or file"),
+    "featurize": (_add_featurize, "featurize CIFs into a dataset (tensors, records, rejected.csv)"),
+    "train": (_add_train, "train the VAE on a dataset built by `dis-csp featurize`"),
+    "evaluate": (_add_evaluate, "reconstruction metrics of a checkpoint (paper Tables 1 and 2)"),
+    "virtual-cells": (_add_virtual_cells, "ordered supercells of a disordered crystal and their property distributions"),
+    "sample": (_add_sample, "generate crystals from a run's latent space (paper Table 3)"),
+    "condition": (_add_condition, "generate crystals meeting conditions (gradient descent in latent space)"),
+    "figures": (_add_figures, "render every paper figure and table of a run (papermill) + index.html"),
+}
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    "The `dis-csp` argument parser; with `argv`, only the command it names gets its options (no heavy imports for the others)."
     p = argparse.ArgumentParser(prog="dis-csp", description="Generate and analyse disordered inorganic crystal structures "
                                 "in a Wyckoff representation (Dis-CSP).")
     p.add_argument("--version", action="version", version=f"dis-csp {dis_csp.__version__}")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    s = sub.add_parser("summary", help="count the CIFs in a collection, folder or file")
-    s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
-                   "(default: the embedded open collection)")
-    s.set_defaults(func=cmd_summary)
-    _add_featurize(sub)
-    _add_model_commands(sub)
-    _add_virtual_cells(sub)
-    _add_generation(sub)
-    _add_figures(sub)
-    for command in sub.choices.values():   # --debug after the command name too
+    named = next((a for a in argv if a in COMMANDS), "") if argv is not None else None
+    for name, (add, help) in COMMANDS.items():
+        command = sub.add_parser(name, help=help)
+        if named is None or named == name: add(command)
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error")
     return p
 
@@ -289,7 +298,8 @@ def _one_line(e: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `dis-csp` console script."
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(); return 0

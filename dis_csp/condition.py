@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import gemmi
-from .core import DisCspError, UsageError
+from .core import DisCspError, UsageError, check_seed
 
 # %% auto #0
 __all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates',
@@ -203,7 +203,7 @@ def condition_run(checkpoint, out, cond: Conditions, n: int = 20, seed: int = 0,
                   prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True, force: bool = False) -> dict:
     "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
     from dis_csp.sample import open_run, write_samples, open_generation_folder, store_run_extras, _run_samplers
-    cond.require_some(); check_condition_request(n, steps, lr, prior_weight, pool)
+    cond.require_some(); check_condition_request(n, steps, lr, prior_weight, pool); check_seed(seed)
     t0 = time.time()
     model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
     samplers, fitted = _run_samplers(checkpoint, data, out, progress)

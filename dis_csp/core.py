@@ -8,8 +8,8 @@ import contextlib, hashlib, os, re, tempfile, json
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DisCspError', 'UsageError', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json', 'safe_name',
-           'text_sha256', 'file_sha256', 'repo_root', 'default_collection']
+__all__ = ['DisCspError', 'UsageError', 'check_seed', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json',
+           'safe_name', 'text_sha256', 'file_sha256', 'repo_root', 'default_collection']
 
 # %% ../nbs/00_core.ipynb #c005
 class DisCspError(Exception):
@@ -17,6 +17,13 @@ class DisCspError(Exception):
 
 class UsageError(DisCspError):
     "A request that cannot be carried out as asked: a bad option value, a missing input, an output folder not ours."
+
+# %% ../nbs/00_core.ipynb #c005b
+def check_seed(seed) -> int:
+    "`seed` if it is a whole number numpy and torch both take (0 .. 2**32 - 1); UsageError otherwise."
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise UsageError(f"seed must be a whole number from 0 to {2**32 - 1}, not {seed!r}")
+    return seed
 
 # %% ../nbs/00_core.ipynb #c008
 def _read_umask() -> int:

@@ -89,7 +89,7 @@ def _iter_jsonl(path: Path, report: LoadReport, max_bytes: int) -> Iterator[tupl
                 if not isinstance(rec, dict) or not isinstance(rec.get("cif_text"), str):
                     report.skip(where, "bad_record", "no `cif_text` string"); continue
                 text = rec.pop("cif_text")
-                cid = str(rec.get("id", f"{path.name}:{lineno}"))
+                cid = str(rec.get("id") if rec.get("id") not in (None, "") else f"{path.name}:{lineno}")
                 if not looks_like_cif(text):
                     report.skip(cid, "not_cif", "cif_text holds no data block"); continue
                 yield cid, text, rec
@@ -125,6 +125,8 @@ def _iter_folder(folder: Path, report: LoadReport, max_bytes: int) -> Iterator[t
             except OSError: hint = ""
             report.skip(p, "not_cif_name", "not named .cif" + hint); continue
         cid = p.relative_to(folder).with_suffix("").as_posix()
+        if p.exists() and not p.is_file():                      # a pipe would block the reader forever
+            report.skip(p, "unreadable", "not a regular file (a pipe, socket or device)"); continue
         try: text = _read_cif_file(p, max_bytes)
         except OSError as e:
             report.skip(p, "unreadable", e.strerror or str(e)); continue
@@ -157,6 +159,7 @@ def iter_cifs(source: str | os.PathLike | None = None, # a .jsonl(.gz) collectio
         yield cid, text, meta
 
 def _one_file(path: Path, max_bytes: int):
+    if path.exists() and not path.is_file(): raise DataSourceError(f"{path}: not a regular file (a pipe, socket or device)")
     try: text = _read_cif_file(path, max_bytes)
     except OSError as e: raise DataSourceError(f"{path}: cannot be read ({e.strerror or e})") from e
     except OverflowError as e: raise DataSourceError(f"{path}: too big for one CIF ({e})") from e

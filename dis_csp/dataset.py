@@ -18,8 +18,8 @@ from .crystal import WyckoffCrystal
 from .representation import TensorLayout, encode_many
 
 # %% auto #0
-__all__ = ['PRODUCTS', 'featurizer_fingerprint', 'Dataset', 'DatasetError', 'load_dataset', 'dataset_fingerprint',
-           'build_dataset', 'format_summary']
+__all__ = ['PRODUCTS', 'featurizer_fingerprint', 'Dataset', 'DatasetError', 'DatasetNotFound', 'load_dataset',
+           'dataset_fingerprint', 'build_dataset', 'format_summary']
 
 # %% ../nbs/08_dataset.ipynb #c005
 def _featurize_one(args):
@@ -96,13 +96,16 @@ class Dataset:
     def __len__(self): return len(self.ids)
 
 class DatasetError(DisCspError):
-    "A dataset folder that is missing or damaged."
+    "A dataset folder that is damaged."
+
+class DatasetNotFound(DatasetError, UsageError):
+    "A path that holds no dataset."
 
 def load_dataset(path) -> Dataset:
     "Load a dataset written by `build_dataset`; `DatasetError` naming the file and the reason if it is not usable."
     path = Path(path)
     if not (path / "dataset.npz").exists():
-        raise DatasetError(f"{path}: no dataset.npz here (run `dis-csp featurize` first)")
+        raise DatasetNotFound(f"{path}: no dataset.npz here (run `dis-csp featurize` first)")
     try:
         layout = TensorLayout(**json.loads((path / "summary.json").read_text())["layout"])
         with np.load(path / "dataset.npz", allow_pickle=False) as z:

@@ -9,7 +9,7 @@ import json, sys, time
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
-from .core import DisCspError, UsageError, repo_root, safe_name, file_sha256
+from .core import DisCspError, UsageError, repo_root, safe_name, file_sha256, check_seed
 from .outputs import OutputFolder, input_record
 from .model import load
 from .samplers import samplers_for, samplers_bytes, SAMPLERS
@@ -137,7 +137,7 @@ def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode:
     "Sample, decode, check and write `n` crystals of `checkpoint` into `out`; returns the metrics."
     from dis_csp.dataset import load_dataset
     t0 = time.time()
-    check_sample_request(sampler, n, mode, allow_large)
+    check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
     model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
     samplers, fitted = (None, None) if sampler == "test" else _run_samplers(checkpoint, data, out, progress)
     z, ids = (latents_for("test", checkpoint, data, n, seed) if sampler == "test" else

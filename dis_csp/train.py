@@ -71,7 +71,7 @@ def check_train_config(cfg: TrainConfig) -> TrainConfig:
     rules = {"epochs": lambda v: isinstance(v, int) and v >= 1, "batch_size": lambda v: isinstance(v, int) and v >= 1,
              "lr": lambda v: finite(v) and v > 0, "weight_decay": lambda v: finite(v) and v >= 0,
              "kl_warmup_epochs": lambda v: isinstance(v, int) and v >= 0, "schedule": lambda v: v in ("onecycle", "constant"),
-             "seed": lambda v: isinstance(v, int), "device": lambda v: isinstance(v, str) and v != "",
+             "seed": lambda v: isinstance(v, int) and 0 <= v < 2**32, "device": lambda v: isinstance(v, str) and v != "",
              "split": lambda v: len(v) == 3 and all(finite(x) and x >= 0 for x in v) and v[0] > 0 and abs(sum(v) - 1) < 1e-6}
     for f in fields(cfg):
         v = getattr(cfg, f.name)

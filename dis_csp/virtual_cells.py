@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure, Lattice
-from .core import DisCspError, UsageError, text_sha256
+from .core import DisCspError, UsageError, text_sha256, check_seed
 from .outputs import OutputFolder
 from .crystal import WyckoffCrystal
 from .reconstruct import site_points
@@ -45,6 +45,8 @@ MAX_CELL_ATOMS = 5_000   # atoms in one supercell unless allow_large (CHGNet: ~2
 def _as_crystal(source) -> WyckoffCrystal:
     "A WyckoffCrystal of any source `featurize` reads, without the paper's filters (but within its size bounds)."
     if isinstance(source, WyckoffCrystal): return source
+    if isinstance(source, os.PathLike) or isinstance(source, str) and "\n" not in source and len(source) < 4096:
+        if not Path(source).exists(): raise UsageError(f"{source}: no such file")
     from dis_csp.featurize import featurize
     return featurize(source, max_sites=10**6, max_multiplicity=10**6, max_disordered_sites=10**6, max_species_per_site=10**6)
 
@@ -214,7 +216,10 @@ def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, schedu
     from dask.distributed import Client, LocalCluster, as_completed
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                  dashboard_address=None, env={"DIS_CSP_WORKER_THREADS": "1"})
-    with Client(scheduler or cluster) as client:
+    try: client = Client(scheduler or cluster, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise DisCspError(f"cannot reach the Dask scheduler at {scheduler} ({type(e).__name__}: {e})") from None
+    with client:
         plan_f = client.scatter(plan, broadcast=True)
         n_workers = max(1, len(client.scheduler_info()["workers"]))
         size = 1 if relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
@@ -230,7 +235,7 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
                       allow_large: bool = False) -> dict:
     "Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run."
     from tqdm.auto import tqdm
-    _check_n(n, allow_large)
+    _check_n(n, allow_large); check_seed(seed)
     for name, v, ok in (("temperature", temperature, math.isfinite(temperature) and temperature >= 0),
                         ("relax_steps", relax_steps, relax_steps >= 1), ("fmax", fmax, math.isfinite(fmax) and fmax > 0),
                         ("workers", workers, workers >= 1)):

@@ -302,10 +302,17 @@ def test_sample_count_is_bounded(tiny_run, tmp_path):
     (["sample", "--checkpoint", "{tmp}/nothing.pt", "--out", "{tmp}/s"], 2, "nothing.pt: no such checkpoint"),
     (["evaluate", "--checkpoint", "{run}/best.pt", "--data", "{tmp}/nowhere"], 2, "nowhere: no such file or folder"),
     (["figures", "--run", "{run}", "--out", "{tmp}/f", "--set", "table3.n_samples=many"], 2, "expected int"),
+    (["sample", "--checkpoint", "{run}/best.pt", "--seed", "-5", "--out", "{tmp}/s"], 2, "argument --seed"),
+    (["train", "--data", "{tmp}/nowhere", "--out", "{tmp}/r"], 2, "nowhere: no dataset.npz here"),
+    (["virtual-cells", "{tmp}/missing.cif", "--out", "{tmp}/v"], 2, "missing.cif: no such file"),
+    (["evaluate", "--checkpoint", "{run}/best.pt", "--data", "{ds}", "--out", "{tmp}/precious.json"], 2, "not overwritten"),
+    (["sample", "--checkpoint", "{run}/best.pt", "--out", "{tmp}"], 2, "holds files dis-csp did not write"),
 ])
 def test_bad_requests_are_one_line(tiny_run, sample_dataset, tmp_path, args, status, needle):
     args = [a.format(ds=sample_dataset, run=tiny_run, tmp=tmp_path) for a in args]
+    (tmp_path / "precious.json").write_text('{"mine": 1}')
     one_line_error(cli(*args), status, needle)
+    assert (tmp_path / "precious.json").read_text() == '{"mine": 1}' 
 
 
 def test_corrupt_dataset_and_forged_samplers(tiny_run, sample_dataset, tmp_path):
@@ -333,6 +340,13 @@ def test_ordered_crystal_and_cif_named_txt(tmp_path):
     r = cli("featurize", folder, "--out", tmp_path / "ds", "--quiet")
     assert r.returncode == 0 and "load_not_cif_name" in r.stdout
     assert "rename it to .cif" in (tmp_path / "ds" / "rejected.csv").read_text()
+
+
+def test_a_pipe_among_the_cifs_is_reported_not_read(tmp_path):
+    folder = tmp_path / "cifs"; folder.mkdir()
+    (folder / "good.cif").write_text(agsbte2(ag=0.5, sb=0.5)); os.mkfifo(folder / "pipe.cif")
+    r = cli("summary", folder, timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["skipped"] == {"unreadable": 1}
 
 
 def test_cif_text_is_never_read_as_a_file_name(tmp_path):
