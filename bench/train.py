@@ -14,27 +14,27 @@ REFERENCE = {("cpu", 64): 750.0, ("cuda", 64): 8000.0, ("cuda", 8192): 500000.0}
 
 def throughput(device, batch, steps, preset=None, rows=184, sites=9, c_size=236):
     "Training samples/s of the paper's model (preset None) or of a preset's model with its augmentation."
-    from dis_csp.model import DisorderedVAE, VAEConfig, LatticeScaler
+    from dis_csp.model import DisorderedVAE, LatticeScaler
     from dis_csp.losses import targets, loss_terms, total_loss
-    from dis_csp import train as T
+    from dis_csp.config import PRESETS
+    from dis_csp.augment import augment_batch, augmentation_tables
     torch.manual_seed(0)
-    tc = T.PRESETS[preset] if preset else None
-    cfg = T.model_config_for(tc) if tc else VAEConfig()
-    model = DisorderedVAE(cfg).to(device)
+    config = PRESETS[preset or "paper"]
+    model = DisorderedVAE(config.model).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n = batch * 4
     A = torch.zeros(n, rows, sites, device=device)
     A[:, 0, :4] = 1.0; A[:, 101 + 4, :4] = 1.0; A[:, 157, :4] = 1.0; A[:, 153:156, :4] = torch.rand(n, 3, 4, device=device)
     c = torch.zeros(n, c_size, device=device); c[:, :6] = 5.0; c[:, 6 + 61] = 1.0
     scaler = LatticeScaler([5.0] * 6, [1.0] * 6)
-    if cfg.standardize_input: model.set_input_scaler(scaler)
+    if config.model.standardize_input: model.set_input_scaler(scaler)
     gen = torch.Generator().manual_seed(0)
-    tables = T.augmentation_tables(A, c, model.layout)
+    tables = augmentation_tables(A, c, model.layout)
     def step(i):
         idx = torch.arange(i * batch % n, i * batch % n + batch, device=device) % n
         a, cc = A[idx], c[idx]
-        if tc: a, cc = T.augment_batch(a, cc, model.layout, tc, tables, gen)   # part of the preset's step
-        loss = total_loss(loss_terms(model(a, cc), targets(a, cc, model.layout, scaler), cfg), cfg)
+        a, cc = augment_batch(a, cc, model.layout, config.augment, tables, gen)   # part of the preset's step (none in paper's)
+        loss = total_loss(loss_terms(model(a, cc), targets(a, cc, model.layout, scaler), config.loss), config.loss)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     for i in range(3): step(i)
     if device.type == "cuda": torch.cuda.synchronize()

@@ -82,24 +82,33 @@ def _add_featurize(f):
     f.set_defaults(func=cmd_featurize)
 
 # %% ../nbs/90_cli.ipynb #c007
-def cmd_train(args):
-    "Train the VAE on a featurized dataset; a finished run gets its samplers and flag threshold at once."
-    from dis_csp.train import train
-    from dis_csp.model import LossWeights
-    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "device", "weight_decay")
-                 if getattr(args, k) is not None}
-    model = {k: getattr(args, k) for k in ("dropout", "kl_reduction", "occupancy_loss", "site_decoder") if getattr(args, k) is not None}
+def _train_overrides(args) -> dict:
+    "Dotted configuration changes from train's options (--epochs ..., --weight NAME=VALUE, --set KEY=VALUE)."
+    from dis_csp.config import LossWeights
+    out = {key: getattr(args, name) for name, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),
+           ("lr", "train.lr"), ("seed", "train.seed"), ("occupancy_loss", "loss.occupancy")) if getattr(args, name) is not None}
     for item in args.weight or []:
         name, _, value = item.partition("=")
         try: value = float(value)
         except ValueError: value = None
         if name not in vars(LossWeights()) or value is None or not math.isfinite(value) or value < 0:
             raise UsageError(f"--weight {item!r}: expected NAME=VALUE, NAME one of {', '.join(vars(LossWeights()))} and VALUE a number >= 0")
-        model.setdefault("weights", {})[name] = value
-    r = train(args.data, args.out, preset=args.preset, resume=args.resume, force=args.force, progress=not args.quiet,
-              model_overrides=model, **overrides)
+        out[f"loss.weights.{name}"] = value
+    for item in args.set or []:
+        key, _, value = item.partition("=")
+        if not key or not value: raise UsageError(f"--set {item!r}: expected SECTION.SETTING=VALUE, e.g. augment.dope=0.5")
+        try: value = json.loads(value)
+        except json.JSONDecodeError: pass
+        out[key] = tuple(value) if isinstance(value, list) else value
+    return out
+
+def cmd_train(args):
+    "Train the VAE on a featurized dataset; a finished run gets its samplers and flag threshold at once."
+    from dis_csp.train import train
+    r = train(args.data, args.out, preset=args.preset, overrides=_train_overrides(args), resume=args.resume, force=args.force,
+              device=args.device, progress=not args.quiet)
     if r["epochs_done"] >= r["epochs"] and int(os.environ.get("RANK", "0")) == 0:
-        from dis_csp.sample import prepare_run
+        from dis_csp.runs import prepare_run
         prepare_run(args.out, args.data, progress=not args.quiet)
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
@@ -111,23 +120,21 @@ def cmd_evaluate(args):
     print(json.dumps(m, indent=2))
 
 def _add_train(t):
-    from dis_csp.train import PRESETS
+    from dis_csp.config import PRESETS
     t.add_argument("--data", required=True, help="dataset folder (from `dis-csp featurize`)")
     _out(t, "run folder: split.json, history.csv, best.pt, last.pt, samplers.npz, decoding.json")
     t.add_argument("--preset", choices=list(PRESETS), help="a new run's settings (default: default, "
-                   f"{PRESETS['default'].epochs} epochs; paper: the paper's; tiny: tests); a resumed run keeps its own")
-    t.add_argument("--resume", action="store_true", help="continue the run in --out (more --epochs, a new --lr or "
-                   "--device may be given; other changes are refused)")
+                   f"{PRESETS['default'].train.epochs} epochs; paper: exactly the paper's; tiny: tests); a resumed run keeps its own")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out (more --epochs or a new --lr may "
+                   "be given; other changes are refused)")
     t.add_argument("--epochs", type=POSITIVE_INT); t.add_argument("--batch-size", type=POSITIVE_INT)
     t.add_argument("--lr", type=POSITIVE); t.add_argument("--seed", type=SEED)
-    t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1 ...")
-    t.add_argument("--weight-decay", type=NON_NEGATIVE, help="AdamW weight decay (default: the preset's)")
-    t.add_argument("--dropout", type=_number(float, 0, 0.99), help="model dropout (default: the preset's)")
-    t.add_argument("--kl-reduction", choices=["mean", "sum"], help="KL over latent dimensions (default: the preset's)")
     t.add_argument("--occupancy-loss", choices=["mse", "cross_entropy"], help="occupancy term (default: the preset's)")
-    t.add_argument("--site-decoder", choices=["conv", "shared"], help="site decoder (default: the preset's)")
     t.add_argument("--weight", action="append", metavar="NAME=VALUE",
                    help="a loss weight other than the preset's (repeatable), e.g. --weight coordinates=100")
+    t.add_argument("--set", action="append", metavar="SECTION.SETTING=VALUE",
+                   help="any other setting of the run's configuration (repeatable), e.g. augment.dope=0.5")
+    t.add_argument("--device", default="auto", help="auto (default: a GPU if there is one), cpu, cuda, cuda:1 ...")
     t.set_defaults(func=cmd_train)
 
 def _add_evaluate(e):
@@ -182,10 +189,10 @@ def cmd_sample(args):
 
 def cmd_condition(args):
     "Conditioned generation by gradient descent in latent space."
-    from dis_csp.condition import Conditions, condition_run
+    from dis_csp.condition import Conditions, Search, condition_run
     cond = Conditions(args.spacegroup, args.elements, allow_other_elements=args.allow_other_elements,
                       disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy)
-    m = condition_run(args.checkpoint, args.out, cond, n=args.n, seed=args.seed, steps=args.steps, lr=args.lr,
+    m = condition_run(args.checkpoint, args.out, cond, Search(n=args.n, seed=args.seed, steps=args.steps, lr=args.lr),
                       data=args.data, progress=not args.quiet, force=args.force)
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "per_condition")}, indent=2))
     print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
@@ -207,7 +214,7 @@ def _add_sample(s):
     s.set_defaults(func=cmd_sample)
 
 def _add_condition(c):
-    from dis_csp.condition import condition_run, MAX_CANDIDATES
+    from dis_csp.condition import Search, MAX_CANDIDATES
     c.add_argument("--checkpoint", required=True)
     c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
     c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
@@ -215,9 +222,9 @@ def _add_condition(c):
     c.add_argument("--disordered-sites", type=COUNT, help="number of disordered Wyckoff sites")
     c.add_argument("--site-element", help="an element that must sit on a disordered site")
     c.add_argument("--occupancy", help="ELEMENT:FRACTION on a disordered site, e.g. Mg:0.5")
-    c.add_argument("--n", type=_number(int, 1, MAX_CANDIDATES), default=_default(condition_run, "n"), help="number of candidates (default %(default)s)")
-    c.add_argument("--steps", type=_number(int, 1, 100_000), default=_default(condition_run, "steps"), help="Adam steps (default %(default)s)")
-    c.add_argument("--lr", type=POSITIVE, default=_default(condition_run, "lr"))
+    c.add_argument("--n", type=_number(int, 1, MAX_CANDIDATES), default=Search.n, help="number of candidates (default %(default)s)")
+    c.add_argument("--steps", type=_number(int, 1, 100_000), default=Search.steps, help="Adam steps (default %(default)s)")
+    c.add_argument("--lr", type=POSITIVE, default=Search.lr, help="Adam learning rate (default %(default)s)")
     c.add_argument("--seed", type=SEED, default=0)
     c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     _out(c, "folder for cifs/, samples.jsonl, metrics.json")

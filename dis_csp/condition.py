@@ -15,8 +15,8 @@ import gemmi
 from .core import DisCspError, UsageError, check_seed
 
 # %% auto #0
-__all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'conditioned_candidates',
-           'check_condition_request', 'condition_run']
+__all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses', 'optimize_latents', 'Search',
+           'conditioned_candidates', 'condition_run']
 
 # %% ../nbs/19_condition.ipynb #c005
 class ConditionError(UsageError):
@@ -162,23 +162,48 @@ def optimize_latents(model, z0, cond: Conditions, kde=None, steps: int = 300, lr
     for p_ in model.parameters(): p_.requires_grad_(True)
     return z.detach().cpu().numpy(), history
 
+# %% ../nbs/19_condition.ipynb #c013b
+MAX_CANDIDATES = 10_000
+
+@dataclass(frozen=True)
+class Search:
+    "How conditioned generation searches the latent space."
+    n: int = 20                    # candidates returned
+    seed: int = 0                  # the starting points and the optimizer's noise
+    steps: int = 600               # Adam steps
+    lr: float = 0.05               # Adam learning rate (cosine-annealed to 5 %)
+    prior_weight: float = 0.1      # pull towards the KDE's density (keeps latents where the decoder has seen crystals)
+    pool: int = 50                 # random starts drawn per optimized candidate (the lowest-loss ones are optimized)
+    overshoot: int = 3             # candidates optimized per one returned (those ending with the lowest loss are kept)
+
+    def __post_init__(self):
+        import math
+        for name, ok in (("n", isinstance(self.n, int) and 1 <= self.n <= MAX_CANDIDATES),
+                         ("steps", isinstance(self.steps, int) and 1 <= self.steps <= 100_000),
+                         ("lr", isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0),
+                         ("prior_weight", isinstance(self.prior_weight, (int, float)) and math.isfinite(self.prior_weight) and self.prior_weight >= 0),
+                         ("pool", isinstance(self.pool, int) and 1 <= self.pool <= 1000),
+                         ("overshoot", isinstance(self.overshoot, int) and 1 <= self.overshoot <= 100)):
+            if not ok: raise ConditionError(f"{name}={getattr(self, name)!r} is out of range" + (f" (1..{MAX_CANDIDATES:,})" if name == "n" else ""))
+        check_seed(self.seed)
+
 # %% ../nbs/19_condition.ipynb #c014
-def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600,
-                           lr: float = 0.05, prior_weight: float = 0.1, pool: int = 50, flag_threshold: float = 0.5,
-                           kde=None, progress: bool = False, callback=None, overshoot: int = 3) -> tuple[np.ndarray, list, list[dict], list]:
+def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, search: Search = Search(), flag_threshold: float = 0.5,
+                           kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list]:
     "Optimized latents, decoded crystals, their checks (with `conditions` and `success`), and the loss history."
     from dis_csp.generate import decode_latents
     from dis_csp.metrics import sample_checks
-    if n < 1: raise ConditionError(f"n must be at least 1, not {n}")
+    n, seed = search.n, search.seed
     if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
-    m = n * max(1, overshoot)
-    start = start_sampler.sample(m * max(1, pool), seed)
+    m = n * search.overshoot
+    start = start_sampler.sample(m * search.pool, seed)
     def loss(z):
         with torch.no_grad():
             terms = condition_losses(model.decode(torch.as_tensor(z)), cond, flag_threshold)
         return (sum(terms.values()) if terms else torch.zeros(len(z))).numpy()
     z0 = start[np.argsort(loss(start), kind="stable")[:m]]
-    z, history = optimize_latents(model, z0, cond, kde, steps, lr, prior_weight, flag_threshold, seed, progress, callback)
+    z, history = optimize_latents(model, z0, cond, kde, search.steps, search.lr, search.prior_weight, flag_threshold, seed,
+                                  progress, callback)
     z = z[np.sort(np.argsort(loss(z), kind="stable")[:n])]      # the n that ended with the lowest condition loss
     decoded = decode_latents(model, scaler, z, "constrained", ids=[f"cond_{seed}_{i:04d}" for i in range(n)],
                              flag_threshold=flag_threshold)
@@ -189,34 +214,22 @@ def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, n: in
     return z, decoded, checks, history
 
 # %% ../nbs/19_condition.ipynb #c016
-MAX_CANDIDATES = 10_000
-
-def check_condition_request(n: int, steps: int, lr: float, prior_weight: float, pool: int):
-    "UsageError unless the optimization settings are in range."
-    import math
-    for name, v, ok in (("n", n, isinstance(n, int) and 1 <= n <= MAX_CANDIDATES), ("steps", steps, isinstance(steps, int) and 1 <= steps <= 100_000),
-                        ("lr", lr, math.isfinite(lr) and lr > 0), ("prior_weight", prior_weight, math.isfinite(prior_weight) and prior_weight >= 0),
-                        ("pool", pool, isinstance(pool, int) and 1 <= pool <= 1000)):
-        if not ok: raise ConditionError(f"{name}={v!r} is out of range" + (f" (1..{MAX_CANDIDATES:,})" if name == "n" else ""))
-
-def condition_run(checkpoint, out, cond: Conditions, n: int = 20, seed: int = 0, steps: int = 600, lr: float = 0.05,
-                  prior_weight: float = 0.1, pool: int = 50, data=None, progress: bool = True, force: bool = False) -> dict:
+def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), data=None, progress: bool = True,
+                  force: bool = False) -> dict:
     "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
-    from dis_csp.sample import open_run, write_samples, open_generation_folder, store_run_extras, _run_samplers
-    cond.require_some(); check_condition_request(n, steps, lr, prior_weight, pool); check_seed(seed)
+    from dis_csp.sample import write_samples, open_generation_folder
+    from dis_csp.runs import open_run, store_run_extras, run_samplers
+    cond.require_some()
     t0 = time.time()
     model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
-    samplers, fitted = _run_samplers(checkpoint, data, out, progress)
-    folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), "n": n, "seed": seed,
-                                    "steps": steps, "lr": lr, "prior_weight": prior_weight, "pool": pool}, force)
+    samplers, fitted = run_samplers(checkpoint, data, out, progress)
+    folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), **asdict(search)}, force)
     kde = samplers["kde"]
-    z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, n, seed, steps, lr, prior_weight, pool,
-                                                         threshold, kde, progress)
+    z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)
     store_run_extras(folder, checkpoint, threshold, fitted)
     write_samples(folder, z, decoded, checks)
     met = [c["conditions"] for c in checks]
-    metrics = {"conditions": cond.to_dict(), "n": n, "seed": seed, "steps": steps, "lr": lr, "prior_weight": prior_weight,
-               "pool": pool, "flag_threshold": threshold,
+    metrics = {"conditions": cond.to_dict(), **asdict(search), "flag_threshold": threshold,
                "success_rate": float(np.mean([all(m.values()) for m in met])),
                "per_condition": {k: float(np.mean([m[k] for m in met])) for k in (met[0] if met else {})},
                "history": history, "seconds": round(time.time() - t0, 2)}

@@ -84,7 +84,7 @@ def render_figures(run_dir, out, data=None, only=None, overrides: dict | None = 
                    progress: bool = True, kernel: str = "python3", force: bool = False) -> list[dict]:
     "Execute the paper notebooks on `run_dir` into `out`; write `out/index.html`; one status dict per notebook."
     import papermill as pm
-    from dis_csp.sample import run_dataset
+    from dis_csp.runs import run_dataset
     run_dir, out = Path(run_dir).resolve(), Path(out).resolve()
     ckpt = run_dir / "best.pt"
     if not ckpt.exists(): raise UsageError(f"{run_dir}: no best.pt (train a run with `dis-csp train` first)")

@@ -14,10 +14,12 @@ import gemmi
 from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
+from .reconstruct import cell_points
 
 # %% auto #0
-__all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_heads',
-           'found_space_group', 'settle_symmetry', 'decode_latents', 'calibrate_flag_threshold']
+__all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
+           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'decode_latents',
+           'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
 @torch.no_grad()
@@ -126,79 +128,103 @@ def _occupancy(p: np.ndarray, ordered: bool, min_occupancy: float, vacancy_toler
     if len(occ) == 1 and total >= 1.0 - vacancy_tolerance: return {next(iter(occ)): 1.0}, False
     return occ, True
 
-def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
-                 max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
-    "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
-    if mode not in ("constrained", "raw"): raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
+def _head_sma(h: dict, number: int) -> bool:
+    "True if every site the heads' argmax decodes has the multiplicity its letter has in space group `number`."
+    table = multiplicity_table()
+    mult, letters = h["multiplicity"].argmax(-1), h["letter"].argmax(-1)
+    present = np.nonzero(mult > 0)[0]
+    return bool(len(present)) and all(table[number, letters[j]] == mult[j] for j in present)
+
+def decode_raw(h: dict, min_occupancy: float = 0.01, flag_threshold: float = 0.5, id: str = "") -> Decoded:
+    "The paper's decoding of one structure's heads `h`: each head's argmax; discarded (with a reason) if it does not fit."
     table = multiplicity_table()
     number = int(np.argmax(h["space_group"])) + 1
-    raw_mult, raw_letter = h["multiplicity"].argmax(-1), h["letter"].argmax(-1)
-    present = np.nonzero(raw_mult > 0)[0]
-    sma = bool(len(present)) and all(table[number, raw_letter[j]] == raw_mult[j] for j in present)
-    lattice = project_lattice(number, h["lattice"])
-    if mode == "raw":
-        if not len(present): return Decoded(None, "no_sites", sma, sma)
-        if not sma:
-            bad = [j for j in present if table[number, raw_letter[j]] == 0]
-            return Decoded(None, "letter_not_in_space_group" if bad else "multiplicity_mismatch", sma, sma)
-        sites = []
-        for j in present:
-            letter = WYCKOFF_LETTERS[raw_letter[j] - 1]
-            xyz, _ = project_to_wyckoff(number, letter, h["coordinates"][j])
-            elements = h["occupancy"][j][:-1]
-            occ = {_element(z): float(elements[z]) for z in np.nonzero(elements > min_occupancy)[0]}
-            if not occ: return Decoded(None, "empty_site", sma, sma)
-            sites.append(WyckoffSite(letter, int(raw_mult[j]), xyz, occ, bool(h["disordered"][j] > flag_threshold)))
-        return Decoded(WyckoffCrystal(number, lattice, sites, id=id), None, sma, sma)
+    mult, letters = h["multiplicity"].argmax(-1), h["letter"].argmax(-1)
+    present = np.nonzero(mult > 0)[0]
+    sma = _head_sma(h, number)
+    if not len(present): return Decoded(None, "no_sites", sma, sma)
+    if not sma:
+        bad = [j for j in present if table[number, letters[j]] == 0]
+        return Decoded(None, "letter_not_in_space_group" if bad else "multiplicity_mismatch", sma, sma)
+    sites = []
+    for j in present:
+        letter = WYCKOFF_LETTERS[letters[j] - 1]
+        xyz, _ = project_to_wyckoff(number, letter, h["coordinates"][j])
+        elements = h["occupancy"][j][:-1]
+        occ = {_element(z): float(elements[z]) for z in np.nonzero(elements > min_occupancy)[0]}
+        if not occ: return Decoded(None, "empty_site", sma, sma)
+        sites.append(WyckoffSite(letter, int(mult[j]), xyz, occ, bool(h["disordered"][j] > flag_threshold)))
+    return Decoded(WyckoffCrystal(number, project_lattice(number, h["lattice"]), sites, id=id), None, sma, sma)
 
+def _constrained_site(h, j, number, allowed, min_occupancy, vacancy_tolerance, flag_threshold, note) -> WyckoffSite | None:
+    "Site slot `j` of heads `h` made to fit space group `number`: best allowed letter, its multiplicity, projected xyz."
+    table = multiplicity_table()
+    mults = table[number, allowed]
+    score = h["letter"][j, allowed] + h["multiplicity"][j, np.minimum(mults, h["multiplicity"].shape[1] - 1)]
+    li = int(allowed[int(np.argmax(score))])
+    letter, mult = WYCKOFF_LETTERS[li - 1], int(table[number, li])
+    if li != h["letter"][j].argmax() or mult != h["multiplicity"][j].argmax(): note("letter_or_multiplicity")
+    xyz, moved = project_to_wyckoff(number, letter, h["coordinates"][j])
+    if moved > 1e-3: note("coordinates")
+    occ, disordered = _occupancy(h["occupancy"][j], bool(h["disordered"][j] <= flag_threshold), min_occupancy, vacancy_tolerance)
+    if not occ: note("empty_site_dropped"); return None
+    return WyckoffSite(letter, mult, xyz, occ, disordered)
+
+def _add_site(number: int, sites: list, site: WyckoffSite, note) -> bool:
+    "Add `site`, or merge it into a site on the same orbit when their occupancies fit (else drop it); True if added."
+    twin = _same_orbit(number, sites, site)
+    if twin is None: sites.append(site); return True
+    other = sites[twin]
+    if sum(other.occupancy.values()) + sum(site.occupancy.values()) <= 1.0 + 1e-6:
+        merged = dict(other.occupancy)
+        for el, o in site.occupancy.items(): merged[el] = merged.get(el, 0.0) + o
+        sites[twin] = WyckoffSite(other.letter, other.multiplicity, other.xyz, merged, True); note("sites_merged")
+    else: note("overlapping_site_dropped")
+    return False
+
+def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005, max_multiplicity: int = 50,
+                       flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
+    "Decoding of one structure's heads `h` that fits its space group by construction; `repairs` counts each change."
+    table = multiplicity_table()
+    number = int(np.argmax(h["space_group"])) + 1
+    head_sma = _head_sma(h, number)
     repairs = {}
     def note(k): repairs[k] = repairs.get(k, 0) + 1
     allowed = np.nonzero((table[number] > 0) & (table[number] <= max_multiplicity))[0]   # letter indices (1..27)
     if not len(allowed): allowed = np.nonzero(table[number] > 0)[0][:1]
     p_absent = np.exp(h["multiplicity"][:, 0])
     order = np.argsort(p_absent, kind="stable")                     # most certain sites first
-    chosen = [j for j in order if p_absent[j] < 0.5] or [int(order[0])]
     sites, slots = [], []                                           # resolved most certain first, kept in slot order
-    for j in chosen:
-        mults = table[number, allowed]
-        score = h["letter"][j, allowed] + h["multiplicity"][j, np.minimum(mults, h["multiplicity"].shape[1] - 1)]
-        li = int(allowed[int(np.argmax(score))])
-        letter, mult = WYCKOFF_LETTERS[li - 1], int(table[number, li])
-        if li != raw_letter[j] or mult != raw_mult[j]: note("letter_or_multiplicity")
-        xyz, moved = project_to_wyckoff(number, letter, h["coordinates"][j])
-        if moved > 1e-3: note("coordinates")
-        occ, disordered = _occupancy(h["occupancy"][j], bool(h["disordered"][j] <= flag_threshold), min_occupancy, vacancy_tolerance)
-        if not occ: note("empty_site_dropped"); continue
-        site = WyckoffSite(letter, mult, xyz, occ, disordered)
-        twin = _same_orbit(number, sites, site)
-        if twin is not None:
-            other = sites[twin]
-            if sum(other.occupancy.values()) + sum(occ.values()) <= 1.0 + 1e-6:
-                merged = dict(other.occupancy)
-                for el, o in occ.items(): merged[el] = merged.get(el, 0.0) + o
-                sites[twin] = WyckoffSite(other.letter, other.multiplicity, other.xyz, merged, True); note("sites_merged")
-            else: note("overlapping_site_dropped")
-            continue
-        sites.append(site); slots.append(j)
+    for j in [j for j in order if p_absent[j] < 0.5] or [int(order[0])]:
+        site = _constrained_site(h, j, number, allowed, min_occupancy, vacancy_tolerance, flag_threshold, note)
+        if site is not None and _add_site(number, sites, site, note): slots.append(j)
     sites = [s for _, s in sorted(zip(slots, sites), key=lambda t: t[0])]
     if not sites:                                                   # keep the most certain site, ordered
-        j = int(order[0]); li = int(allowed[0])
+        j, li = int(order[0]), int(allowed[0])
         sites.append(WyckoffSite(WYCKOFF_LETTERS[li - 1], int(table[number, li]),
                                  project_to_wyckoff(number, WYCKOFF_LETTERS[li - 1], h["coordinates"][j])[0],
                                  {_element(np.argmax(h["occupancy"][j][:-1])): 1.0}, False)); note("fallback_site")
+    lattice = project_lattice(number, h["lattice"])
     if tuple(lattice) != tuple(float(v) for v in h["lattice"]): note("lattice")
     crystal = WyckoffCrystal(number, lattice, sites, id=id)
     if symprec: crystal = settle_symmetry(crystal, symprec, note)
     sg = space_group(number)
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
-    return Decoded(crystal, None, fits, sma, repairs)
+    return Decoded(crystal, None, fits, head_sma, repairs)
+
+def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
+                 max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
+    "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
+    if mode == "raw": return decode_raw(h, min_occupancy, flag_threshold, id)
+    if mode == "constrained":
+        return decode_constrained(h, min_occupancy, vacancy_tolerance, max_multiplicity, flag_threshold, symprec, id)
+    raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
 
 def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01, angle_tolerance: float = 5.0) -> int | None:
     "The space group spglib finds for the full cell (distinct occupancies distinct species; pymatgen's default"
     " tolerances), None if it cannot."
     import spglib
     from pymatgen.core import Lattice
-    from dis_csp.metrics import cell_points
     frac, owner, _ = cell_points(crystal)
     kinds = {}
     site_type = [kinds.setdefault(tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items())), len(kinds) + 1)

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from .model import VAEConfig, VAEOutput
+from .config import LossSettings
+from .model import VAEOutput
 from .representation import TensorLayout
 
 # %% auto #0
@@ -29,12 +30,12 @@ def periodic_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     d = a - b
     return d - torch.round(d)
 
-def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.Tensor]:
+def loss_terms(out: VAEOutput, tgt: dict, config: LossSettings) -> dict[str, torch.Tensor]:
     "Unweighted loss terms by name (each a scalar)."
     mask = tgt["site_mask"] if config.mask_padding else torch.ones_like(tgt["site_mask"])
     per_site = lambda x: (x * mask).sum(1).mean()                     # x: (B, S) -> scalar
     occ_pred = out.occupancy.softmax(-1)
-    if config.occupancy_loss == "cross_entropy":   # -sum t log p: minimal at p = t, strong gradients when wrong
+    if config.occupancy == "cross_entropy":   # -sum t log p: minimal at p = t, strong gradients when wrong
         occ = -(tgt["occupancy"] * out.occupancy.log_softmax(-1)).sum(-1)
     else:
         occ = ((occ_pred - tgt["occupancy"]) ** 2).mean(-1)
@@ -43,8 +44,7 @@ def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.
     ce = lambda logits, target: F.cross_entropy(logits.transpose(1, 2), target, reduction="none")
     d = periodic_difference(out.coordinates, tgt["coordinates"]) if config.torus_coordinates \
         else out.coordinates - tgt["coordinates"]
-    kl = -0.5 * (1 + out.logvar - out.mu ** 2 - out.logvar.exp())
-    kl = (kl.mean(1) if config.kl_reduction == "mean" else kl.sum(1)).mean()
+    kl = (-0.5 * (1 + out.logvar - out.mu ** 2 - out.logvar.exp())).mean()   # averaged over latent dimensions
     return {"kl": kl,
             "space_group": F.cross_entropy(out.space_group, tgt["space_group"]),
             "lattice": (out.lattice - tgt["lattice"]).abs().mean(),
@@ -54,7 +54,7 @@ def loss_terms(out: VAEOutput, tgt: dict, config: VAEConfig) -> dict[str, torch.
             "disordered": per_site(F.binary_cross_entropy_with_logits(out.disordered, tgt["disordered"], reduction="none")),
             "coordinates": per_site((d ** 2).mean(-1))}
 
-def total_loss(terms: dict, config: VAEConfig, kl_scale: float = 1.0) -> torch.Tensor:
+def total_loss(terms: dict, config: LossSettings, kl_scale: float = 1.0) -> torch.Tensor:
     "The weighted sum of Eq. (5); `kl_scale` multiplies the KL weight (warm-up)."
     w = config.weights
     return sum(getattr(w, k) * v * (kl_scale if k == "kl" else 1.0) for k, v in terms.items())

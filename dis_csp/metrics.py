@@ -9,22 +9,14 @@ import collections, functools, itertools, math
 import numpy as np
 from pymatgen.core import Lattice, Element
 from .crystal import WyckoffCrystal
-from .reconstruct import site_points
+from .reconstruct import site_points, cell_points
 from .symmetry import space_group
 
 # %% auto #0
-__all__ = ['AVOGADRO_CM3', 'cell_points', 'distance_checks', 'oxidation_states', 'charge_neutral', 'density', 'sample_checks',
-           'MatchIndex', 'uniqueness_novelty', 'wasserstein_distances', 'generation_metrics']
+__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'density', 'sample_checks', 'MatchIndex',
+           'uniqueness_novelty', 'wasserstein_distances', 'generation_metrics']
 
 # %% ../nbs/17_metrics.ipynb #c005
-def cell_points(crystal: WyckoffCrystal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Fractional coordinates of every point of the conventional cell, its site index, and each site's total occupancy."
-    coords, owner = [], []
-    for i, s in enumerate(crystal.sites):
-        pts = site_points(crystal, s); coords.append(pts); owner += [i] * len(pts)
-    occ = np.array([sum(s.occupancy.values()) for s in crystal.sites])
-    return np.concatenate(coords), np.array(owner), occ
-
 def distance_checks(crystal: WyckoffCrystal, min_distance: float = 0.5) -> dict:
     "Shortest interatomic distance (Å) and both validity checks of one crystal."
     frac, owner, occ = cell_points(crystal)

@@ -13,53 +13,12 @@ from torch import nn
 import torch.nn.functional as F
 from .core import DisCspError, UsageError
 from .representation import TensorLayout
+from .config import ModelSettings, RunConfig, LossWeights
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'LossWeights', 'VAEConfig', 'element_descriptors', 'space_group_descriptors', 'symmetry_tables',
-           'VAEOutput', 'DisorderedVAE', 'LatticeScaler', 'CheckpointError', 'CheckpointNotFound', 'checkpoint_dict',
-           'checkpoint_bytes', 'save_checkpoint', 'read_checkpoint', 'load']
-
-# %% ../nbs/10_model.ipynb #c005
-@dataclass
-class LossWeights:
-    "Weights of the loss terms (defaults: the paper's Table 4)."
-    kl: float = 1.0
-    space_group: float = 10.0
-    lattice: float = 3.0
-    occupancy: float = 2000.0
-    multiplicity: float = 1.0
-    letter: float = 1.0
-    disordered: float = 0.1
-    coordinates: float = 1.0
-
-@dataclass
-class VAEConfig:
-    "Architecture and loss settings of the VAE."
-    latent_dim: int = 256
-    conv_channels: tuple = (128, 256, 256)     # three Conv1d layers over the sites
-    kernel_sizes: tuple = (3, 3, 3)
-    strides: tuple = (1, 1, 1)
-    mlp_hidden: tuple = (256, 256)            # two linear layers over c
-    decoder_hidden: int = 512
-    weights: LossWeights = field(default_factory=LossWeights)
-    torus_coordinates: bool = True            # coordinate error on the torus (paper: plain MSE)
-    mask_padding: bool = True                 # padded sites add nothing to per-site terms (paper: they do)
-    dropout: float = 0.0                      # dropout after each hidden layer (regularizes small datasets)
-    occupancy_loss: str = "mse"               # 'mse' (paper) or 'cross_entropy' between occupancy distributions
-    site_decoder: str = "conv"                # 'conv' (paper: CNN) or 'shared' (one MLP for every site slot + slot embedding)
-    kl_reduction: str = "mean"                # KL averaged over latent dimensions ('mean') or summed ('sum'), see below
-    descriptors: bool = False                 # element and space-group descriptors in the encoder and the heads, see below
-    standardize_input: bool = False           # encoder sees standardized lattice parameters (paper: raw Å and degrees)
-    symmetry_heads: bool = False              # letter and multiplicity logits tied to the decoded space group, see below
-
-    def to_dict(self) -> dict: return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "VAEConfig":
-        d = dict(d); d["weights"] = LossWeights(**d.get("weights", {}))
-        for k in ("conv_channels", "kernel_sizes", "strides", "mlp_hidden"):
-            if k in d: d[k] = tuple(d[k])
-        return cls(**d)
+__all__ = ['CHECKPOINT_FORMAT', 'element_descriptors', 'space_group_descriptors', 'symmetry_tables', 'VAEOutput', 'DisorderedVAE',
+           'LatticeScaler', 'CheckpointError', 'CheckpointNotFound', 'checkpoint_dict', 'checkpoint_bytes',
+           'save_checkpoint', 'read_checkpoint', 'load']
 
 # %% ../nbs/10_model.ipynb #c006b
 def element_descriptors(layout: TensorLayout = TensorLayout()) -> torch.Tensor:
@@ -122,11 +81,10 @@ class VAEOutput:
 
 class DisorderedVAE(nn.Module):
     "VAE over the Wyckoff representation (paper Fig. 6)."
-    def __init__(self, config: VAEConfig = VAEConfig(), layout: TensorLayout = TensorLayout()):
+    def __init__(self, config: ModelSettings = ModelSettings(), layout: TensorLayout = TensorLayout()):
         super().__init__()
         self.config, self.layout = config, layout
         rows, S = layout.A_shape
-        drop = [nn.Dropout(config.dropout)] if config.dropout > 0 else []   # no module at all without dropout
         if config.descriptors:   # fixed tables, rebuilt on construction (not in the state dict)
             self.register_buffer("element_features", element_descriptors(layout), persistent=False)
             self.register_buffer("space_group_features", space_group_descriptors(), persistent=False)
@@ -138,31 +96,24 @@ class DisorderedVAE(nn.Module):
         if config.standardize_input:   # the training set's lattice mean and std, set by `set_input_scaler`, saved
             self.register_buffer("input_lattice_mean", torch.zeros(6)); self.register_buffer("input_lattice_std", torch.ones(6))
         convs, ch = [], rows
-        for out, k, s in zip(config.conv_channels, config.kernel_sizes, config.strides):
-            convs += [nn.Conv1d(ch, out, k, stride=s, padding=k // 2), nn.ReLU(), *drop]
+        for out, k in zip(config.conv_channels, config.kernel_sizes):
+            convs += [nn.Conv1d(ch, out, k, padding=k // 2), nn.ReLU()]
             ch = out
         self.encode_sites = nn.Sequential(*convs)
         with torch.no_grad(): n_site_features = self.encode_sites(torch.zeros(1, rows, S)).numel()
         h1, h2 = config.mlp_hidden
         c_in = layout.c_size + (self.space_group_features.shape[1] if config.descriptors else 0)
-        self.encode_crystal = nn.Sequential(nn.Linear(c_in, h1), nn.ReLU(), *drop, nn.Linear(h1, h2), nn.ReLU())
+        self.encode_crystal = nn.Sequential(nn.Linear(c_in, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU())
         self.to_mu = nn.Linear(n_site_features + h2, config.latent_dim)
         self.to_logvar = nn.Linear(n_site_features + h2, config.latent_dim)
         C = config.conv_channels[-1]
-        self.decode_crystal = nn.Sequential(nn.Linear(config.latent_dim, config.decoder_hidden), nn.ReLU(), *drop,
+        self.decode_crystal = nn.Sequential(nn.Linear(config.latent_dim, config.decoder_hidden), nn.ReLU(),
                                             nn.Linear(config.decoder_hidden, h2), nn.ReLU())
         self.lattice_head, self.space_group_head = nn.Linear(h2, 6), nn.Linear(h2, 230)
-        if config.site_decoder == "shared":
-            H = config.decoder_hidden
-            self.slot_embedding = nn.Parameter(torch.randn(S, 32) * 0.1)
-            self.site_mlp = nn.Sequential(nn.Linear(config.latent_dim + 32, H), nn.ReLU(), *drop, nn.Linear(H, H), nn.ReLU())
-            C = H
-        else:
-            self.decode_sites_in = nn.Linear(config.latent_dim, C * S)
+        self.decode_sites_in = nn.Linear(config.latent_dim, C * S)
         deconvs = []
         for out, k in zip(reversed(config.conv_channels[:-1]), reversed(config.kernel_sizes[1:])):
-            if config.site_decoder == "shared": break
-            deconvs += [nn.Conv1d(C, out, k, padding=k // 2), nn.ReLU(), *drop]
+            deconvs += [nn.Conv1d(C, out, k, padding=k // 2), nn.ReLU()]
             C = out
         self.decode_sites = nn.Sequential(*deconvs)
         A = layout.A
@@ -196,12 +147,8 @@ class DisorderedVAE(nn.Module):
         "Named outputs for latent vectors z (B, latent)."
         S = self.layout.max_sites
         hc = self.decode_crystal(z)
-        if self.config.site_decoder == "shared":                       # the same MLP for every slot, told which slot it is
-            slots = self.slot_embedding.expand(len(z), -1, -1)         # (B, S, 32)
-            hs = self.site_mlp(torch.cat([z[:, None, :].expand(-1, S, -1), slots], -1)).transpose(1, 2)  # (B, H, S)
-        else:
-            hs = F.relu(self.decode_sites_in(z)).view(len(z), -1, S)
-            hs = self.decode_sites(hs)                                 # (B, C, S)
+        hs = F.relu(self.decode_sites_in(z)).view(len(z), -1, S)
+        hs = self.decode_sites(hs)                                     # (B, C, S)
         site = {k: head(hs).transpose(1, 2) for k, head in self.site_heads.items()}  # (B, S, width)
         occupancy, space_group = site["occupancy"], self.space_group_head(hc)
         if self.config.descriptors:
@@ -241,7 +188,7 @@ class LatticeScaler:
         else np.asarray(x) * np.array(self.std) + np.array(self.mean)
 
 # %% ../nbs/10_model.ipynb #c014
-CHECKPOINT_FORMAT = "dis-csp-vae/1"
+CHECKPOINT_FORMAT = "dis-csp-vae/2"
 
 class CheckpointError(DisCspError):
     "A file that is not a usable dis-csp checkpoint."
@@ -249,40 +196,71 @@ class CheckpointError(DisCspError):
 class CheckpointNotFound(CheckpointError, UsageError):
     "A checkpoint path that does not exist."
 
-def checkpoint_dict(model: DisorderedVAE, scaler: LatticeScaler, **extra) -> dict:
-    "The checkpoint of `model` as a dict (extra entries such as optimizer state or epoch are added as given)."
-    return {"format": CHECKPOINT_FORMAT, "config": model.config.to_dict(), "layout": model.layout.to_dict(),
+def checkpoint_dict(model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> dict:
+    "The checkpoint of `model` trained with `config`, as a dict (extra entries such as optimizer state or epoch as given)."
+    assert config.model == model.config, "the model was not built from this configuration"
+    return {"format": CHECKPOINT_FORMAT, "config": config.to_dict(), "layout": model.layout.to_dict(),
             "scaler": {"mean": list(scaler.mean), "std": list(scaler.std)},
             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
 
-def checkpoint_bytes(model: DisorderedVAE, scaler: LatticeScaler, **extra) -> bytes:
+def checkpoint_bytes(model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> bytes:
     "The checkpoint of `model` as the bytes of a `torch.save` file."
     import io
-    buf = io.BytesIO(); torch.save(checkpoint_dict(model, scaler, **extra), buf)
+    buf = io.BytesIO(); torch.save(checkpoint_dict(model, scaler, config, **extra), buf)
     return buf.getvalue()
 
-def save_checkpoint(path, model: DisorderedVAE, scaler: LatticeScaler, **extra) -> Path:
+def save_checkpoint(path, model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> Path:
     "Write a checkpoint atomically."
     from dis_csp.core import atomic_write
-    return atomic_write(path, checkpoint_bytes(model, scaler, **extra))
+    return atomic_write(path, checkpoint_bytes(model, scaler, config, **extra))
+
+def _from_format_1(ck: dict) -> dict:
+    "The settings of a first-format checkpoint as a RunConfig dict; ValueError naming an option that no longer exists."
+    m, t = dict(ck["config"]), dict(ck.get("train_config") or {})
+    gone = {"strides": [1, 1, 1], "site_decoder": "conv", "dropout": 0.0, "kl_reduction": "mean"}
+    for key, usable in gone.items():
+        value = m.get(key, usable)
+        if (list(value) if isinstance(usable, list) else value) != usable:
+            raise ValueError(f"it uses {key}={value!r}, an option removed since")
+    if t.get("weight_decay", 0.0): raise ValueError(f"it uses weight_decay={t['weight_decay']}, an option removed since")
+    sub, share = t.get("augment_elements", 0.0), t.get("augment_occupancy", 0.0)
+    return {"model": {k: m[k] for k in ("latent_dim", "conv_channels", "kernel_sizes", "mlp_hidden", "decoder_hidden",
+                                        "descriptors", "standardize_input", "symmetry_heads") if k in m},
+            "loss": {"weights": m.get("weights", {}), "occupancy": m.get("occupancy_loss", "mse"),
+                     "torus_coordinates": m.get("torus_coordinates", True), "mask_padding": m.get("mask_padding", True)},
+            "train": {k: t[k] for k in ("epochs", "batch_size", "lr", "schedule", "kl_warmup_epochs", "seed", "split") if k in t},
+            "augment": {"substitute": sub, "lattice_scale": t.get("augment_lattice", 0.0) if sub else 0.0,
+                        "jitter_share": sub if share else 0.0, "jitter": share if sub else 0.0, "dope": t.get("augment_dope", 0.0),
+                        "mix": t.get("augment_mix", 0.0), "drop": t.get("augment_sites", 0.0)}}
 
 def read_checkpoint(path) -> dict:
-    "The raw checkpoint dict (weights_only), or CheckpointError naming the file and the reason."
+    "The raw checkpoint dict (weights_only, in the current format), or CheckpointError naming the file and the reason."
     path = Path(path)
     if not path.exists(): raise CheckpointNotFound(f"{path}: no such checkpoint")
     try: ck = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:150]})") from None
-    if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a dis-csp VAE checkpoint (format {ck.get('format') if isinstance(ck, dict) else type(ck).__name__!r})")
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''})") from None
+    fmt = ck.get("format") if isinstance(ck, dict) else type(ck).__name__
+    if fmt == "dis-csp-vae/1":
+        try: ck = {**ck, "format": CHECKPOINT_FORMAT, "config": _from_format_1(ck)}
+        except (ValueError, KeyError, TypeError) as e:
+            raise CheckpointError(f"{path}: a checkpoint of an earlier dis-csp that this version cannot use ({e}); train it again") from None
+    elif not isinstance(fmt, str) or not fmt.startswith("dis-csp-vae/"):
+        raise CheckpointError(f"{path}: not a dis-csp VAE checkpoint (format {fmt!r})")
+    elif fmt != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {fmt!r} is newer than this dis-csp ({CHECKPOINT_FORMAT}); upgrade dis-csp")
+    try: ck["run_config"] = RunConfig.from_dict(ck["config"])
+    except (DisCspError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path}: its configuration is not one this dis-csp knows ({e})") from None
     return ck
 
 def load(path, device: str = "cpu") -> tuple[DisorderedVAE, LatticeScaler]:
     "The model (in eval mode) and lattice scaler stored in a checkpoint."
     ck = read_checkpoint(path)
     try:
-        model = DisorderedVAE(VAEConfig.from_dict(ck["config"]), TensorLayout(**ck["layout"]))
+        model = DisorderedVAE(ck["run_config"].model, TensorLayout(**ck["layout"]))
         model.load_state_dict(ck["state_dict"])
+        scaler = LatticeScaler(**ck["scaler"])
     except Exception as e:
         raise CheckpointError(f"{path}: checkpoint does not fit the model ({type(e).__name__}: {str(e)[:150]})") from None
-    return model.to(device).eval(), LatticeScaler(**ck["scaler"])
+    return model.to(device).eval(), scaler

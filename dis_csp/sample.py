@@ -11,74 +11,15 @@ import numpy as np
 from tqdm.auto import tqdm
 from .core import DisCspError, UsageError, repo_root, safe_name, file_sha256, check_seed
 from .outputs import OutputFolder, input_record
-from .model import load
-from .samplers import samplers_for, samplers_bytes, SAMPLERS
-from .generate import decode_latents, calibrate_flag_threshold
+from .samplers import samplers_for, SAMPLERS
+from .generate import decode_latents
+from .runs import open_run, run_samplers, store_run_extras
 from .metrics import sample_checks, uniqueness_novelty, generation_metrics
 from .reconstruct import to_cif
 
 # %% auto #0
-__all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'run_dataset', 'flag_threshold_for', 'open_run', 'prepare_run', 'latents_for',
-           'check_sample_request', 'open_generation_folder', 'store_run_extras', 'sample_run', 'write_samples',
-           'read_samples', 'tiny_demo_run']
-
-# %% ../nbs/18_sample.ipynb #c005
-def run_dataset(checkpoint, data=None) -> Path:
-    "The dataset folder of `checkpoint`'s run (or `data`), checked to exist."
-    if data is not None:
-        path = Path(data)
-        if not (path / "dataset.npz").exists(): raise UsageError(f"{path}: not a dataset folder (run `dis-csp featurize` first)")
-        return path
-    cfg = Path(checkpoint).parent / "train_config.json"
-    if not cfg.exists(): raise UsageError(f"{cfg}: missing; pass --data DATASET")
-    try: recorded = Path(json.loads(cfg.read_text())["dataset"])
-    except (ValueError, KeyError, TypeError): raise UsageError(f"{cfg}: not a run's train_config.json; pass --data DATASET") from None
-    for path in (recorded, repo_root() / recorded):
-        if (path / "dataset.npz").exists(): return path
-    raise UsageError(f"{Path(checkpoint).parent}: its dataset {recorded} is not here; pass --data DATASET")
-
-def _stored_threshold(path: Path, sha: str) -> float | None:
-    "The flag threshold a decoding.json holds for the checkpoint with hash `sha`, or None."
-    try: d = json.loads(path.read_text())
-    except (OSError, ValueError): return None
-    th = d.get("flag_threshold") if isinstance(d, dict) and d.get("checkpoint_sha256") == sha else None
-    return float(th) if isinstance(th, (int, float)) and 0 < th < 1 else None
-
-def flag_threshold_for(checkpoint, data: Path, model, scaler, also=()) -> float:
-    "The run's calibrated disordered-flag threshold (`decoding.json` beside the checkpoint or in `also`); else calibrated here."
-    from dis_csp.evaluate import load_eval_data
-    sha = file_sha256(checkpoint)
-    for path in [Path(checkpoint).parent / "decoding.json", *map(Path, also)]:
-        if (th := _stored_threshold(path, sha)) is not None: return th
-    A, c, _, _ = load_eval_data(data, model.layout, Path(checkpoint).parent, "val")
-    return calibrate_flag_threshold(model, scaler, A, c)
-
-def _decoding_json(checkpoint, threshold: float) -> dict:
-    return {"flag_threshold": threshold, "checkpoint_sha256": file_sha256(checkpoint), "calibrated_on": "val"}
-
-# %% ../nbs/18_sample.ipynb #c007
-def open_run(checkpoint, data=None, also=()):
-    "(model, scaler, dataset folder, flag threshold) of `checkpoint`'s run."
-    model, scaler = load(checkpoint)
-    data = run_dataset(checkpoint, data)
-    return model, scaler, data, flag_threshold_for(checkpoint, data, model, scaler, also)
-
-def prepare_run(run_dir, data=None, progress: bool = True) -> dict:
-    "Fit a trained run's samplers and calibrate its flag threshold once, into the run folder (what sampling reads)."
-    from dis_csp.samplers import read_samplers, SamplerError
-    run = Path(run_dir); ckpt = run / "best.pt"
-    try:
-        samplers, threshold = read_samplers(run / "samplers.npz", ckpt), _stored_threshold(run / "decoding.json", file_sha256(ckpt))
-        if threshold is not None: return {"flag_threshold": threshold, "samplers": {k: v.describe() for k, v in samplers.items()}}
-    except SamplerError: pass
-    model, scaler, data, threshold = open_run(ckpt, data)
-    samplers = samplers_for(ckpt, data, progress=progress)
-    from dis_csp.train import PRODUCTS, _legacy_run
-    folder = OutputFolder.reopen(run, "train", PRODUCTS, _legacy_run)
-    folder.write("samplers.npz", samplers_bytes(samplers, file_sha256(ckpt)))
-    folder.write_json("decoding.json", _decoding_json(ckpt, threshold))
-    folder.finish()
-    return {"flag_threshold": threshold, "samplers": {k: v.describe() for k, v in samplers.items()}}
+__all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'latents_for', 'check_sample_request', 'open_generation_folder', 'sample_run',
+           'write_samples', 'read_samples']
 
 # %% ../nbs/18_sample.ipynb #c009
 MAX_SAMPLES = 100_000   # per run of `sample_run` unless allow_large (a decoded crystal with its checks: a few kB)
@@ -112,25 +53,6 @@ def open_generation_folder(out, command: str, checkpoint, data, params: dict, fo
     inputs = {"checkpoint": input_record(checkpoint), "dataset": input_record(Path(data) / "dataset.npz")}
     return OutputFolder(out, command, SAMPLE_PRODUCTS, inputs=inputs, params=params, force=force, legacy=_legacy_samples)
 
-def store_run_extras(folder: OutputFolder, checkpoint, threshold: float, fitted: dict | None):
-    "Write what was computed here for a run that lacked it (samplers, flag threshold), so it is reused from `folder`."
-    if fitted: folder.write("samplers.npz", samplers_bytes(fitted, file_sha256(checkpoint)))
-    if _stored_threshold(Path(checkpoint).parent / "decoding.json", file_sha256(checkpoint)) is None:
-        folder.write_json("decoding.json", _decoding_json(checkpoint, threshold))
-
-def _run_samplers(checkpoint, data, out, progress):
-    "(samplers, fitted here or None): the run's saved samplers, else those of an earlier run into `out`, else fitted now."
-    from dis_csp.samplers import read_samplers, SamplerError
-    for path in (Path(checkpoint).parent / "samplers.npz", Path(out) / "samplers.npz"):
-        try: return read_samplers(path, checkpoint), None
-        except SamplerError as e:
-            if path.exists(): print(f"{e}; not used", file=sys.stderr)
-    t0 = time.time()
-    fitted = samplers_for(checkpoint, data, refit=True, progress=progress)
-    print(f"fitted the samplers in {time.time() - t0:.0f} s (`dis-csp train --resume --out {Path(checkpoint).parent}` "
-          "stores them with the run)", file=sys.stderr)
-    return fitted, fitted
-
 def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
                allow_large: bool = False) -> dict:
@@ -139,7 +61,7 @@ def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode:
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
     model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
-    samplers, fitted = (None, None) if sampler == "test" else _run_samplers(checkpoint, data, out, progress)
+    samplers, fitted = (None, None) if sampler == "test" else run_samplers(checkpoint, data, out, progress)
     z, ids = (latents_for("test", checkpoint, data, n, seed) if sampler == "test" else
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
     ds = load_dataset(data)
@@ -188,16 +110,3 @@ def read_samples(path) -> list[dict]:
     for r in recs:
         if r["crystal"]: r["crystal"] = WyckoffCrystal.from_dict(r["crystal"])
     return recs
-
-# %% ../nbs/18_sample.ipynb #c011
-def tiny_demo_run(folder) -> Path:
-    "A run of the tiny preset on the embedded 200-entry sample in `folder` (made once); its folder."
-    from dis_csp.core import default_collection
-    from dis_csp.dataset import build_dataset
-    from dis_csp.train import train
-    folder = Path(folder).resolve()
-    if not (folder / "run" / "best.pt").exists():
-        build_dataset(default_collection(sample=True), folder / "dataset", progress=False, processes=1)
-        train(folder / "dataset", folder / "run", preset="tiny", progress=False)
-        prepare_run(folder / "run", progress=False)
-    return folder / "run"

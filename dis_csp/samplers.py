@@ -182,7 +182,7 @@ def fit_samplers(checkpoint, data, out=None, seed: int = 0, progress: bool = Tru
 def samplers_for(checkpoint, data=None, refit: bool = False, progress: bool = True, also=()) -> dict:
     "The samplers saved beside `checkpoint` (or in one of the files `also`); fitted here if none fits or `refit`."
     from dis_csp.model import read_checkpoint
-    dim = read_checkpoint(checkpoint)["config"]["latent_dim"]
+    dim = read_checkpoint(checkpoint)["run_config"].model.latent_dim
     paths = [Path(checkpoint).parent / "samplers.npz", *map(Path, also)]
     errors = []
     if not refit:

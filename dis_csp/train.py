@@ -6,79 +6,20 @@ one GPU, or several GPUs through `torchrun` (DistributedDataParallel)."""
 # %% ../nbs/12_train.ipynb #c002
 from __future__ import annotations
 import csv, io, json, math, os, sys, time
-from dataclasses import dataclass, asdict, replace, field, fields
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .core import DisCspError, UsageError
 from .outputs import OutputFolder
+from .config import RunConfig, PRESETS
 from .dataset import load_dataset, dataset_fingerprint
-from .model import DisorderedVAE, VAEConfig, LatticeScaler, checkpoint_bytes, read_checkpoint
+from .model import DisorderedVAE, LatticeScaler, checkpoint_bytes, read_checkpoint
 from .losses import targets, loss_terms, total_loss
+from .augment import augment_batch, augmentation_tables
 
 # %% auto #0
-__all__ = ['FAST_LOSSES', 'AUGMENT', 'PRESETS', 'TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'TrainConfig', 'model_config_for',
-           'check_train_config', 'make_split', 'substitution_classes', 'substitute_elements', 'scale_lattice',
-           'drop_sites', 'jitter_occupancies', 'site_pool', 'mix_sites', 'site_partners', 'dope_sites',
-           'augmentation_tables', 'augment_batch', 'evaluate_terms', 'train']
-
-# %% ../nbs/12_train.ipynb #c005
-@dataclass
-class TrainConfig:
-    "How to train (the model's own settings live in `VAEConfig`)."
-    epochs: int = 100
-    batch_size: int = 64
-    lr: float = 2e-3
-    schedule: str = "onecycle"      # 'onecycle' (warm-up + cosine decay) or 'constant'
-    weight_decay: float = 0.0       # > 0: AdamW with this decoupled weight decay
-    kl_warmup_epochs: int = 10      # KL weight rises linearly from 0 to its value over these epochs (0: constant)
-    augment_elements: float = 0.0   # share of training crystals per batch whose elements are swapped within their group
-    augment_lattice: float = 0.0    # with augment_elements: log-normal sigma of a common scale of a, b, c (0: none)
-    augment_sites: float = 0.0      # share of training crystals per batch (with 2+ sites) that lose one random site
-    augment_occupancy: float = 0.0  # with augment_elements: log-normal sigma of the fractions on those crystals' shared sites
-    augment_mix: float = 0.0        # share of training crystals per batch with one site taken from another of the same group
-    augment_dope: float = 0.0       # share of training crystals per batch with one ordered site made a solid solution
-    seed: int = 0
-    split: tuple = (0.7, 0.1, 0.2)  # train, validation, test
-    device: str = "auto"            # 'auto', 'cpu', 'cuda', 'cuda:1' ...
-    model: dict = field(default_factory=dict)   # VAEConfig fields this preset changes (weights merge by name)
-
-def model_config_for(cfg: TrainConfig, overrides: dict | None = None) -> VAEConfig:
-    "VAEConfig defaults (the paper's weights), updated by the preset's `model` and then by `overrides`."
-    d = VAEConfig().to_dict()
-    for upd in (cfg.model, overrides or {}):
-        upd = dict(upd)
-        d["weights"] = {**d["weights"], **upd.pop("weights", {})}
-        d.update(upd)
-    return VAEConfig.from_dict(d)
-
-FAST_LOSSES = {"occupancy_loss": "cross_entropy", "descriptors": True, "standardize_input": True, "symmetry_heads": True,
-               "weights": {"occupancy": 16.0, "coordinates": 50.0, "kl": 1.0, "lattice": 30.0,
-                           "letter": 10.0, "multiplicity": 5.0, "disordered": 3.0}}
-AUGMENT = dict(augment_elements=0.5, augment_lattice=0.03, augment_sites=0.3, augment_occupancy=0.3, augment_mix=0.5,
-               augment_dope=0.9)
-
-PRESETS = {
-    "default": TrainConfig(epochs=400, model=FAST_LOSSES, **AUGMENT),
-    "paper": TrainConfig(epochs=2500, batch_size=64, lr=5e-6, schedule="constant", kl_warmup_epochs=0),
-    "tiny": TrainConfig(epochs=3, batch_size=32, lr=2e-3, kl_warmup_epochs=1, model=FAST_LOSSES, **AUGMENT),
-}
-
-def check_train_config(cfg: TrainConfig) -> TrainConfig:
-    "`cfg` if every setting is in range; `UsageError` naming the first that is not."
-    finite = lambda v: isinstance(v, (int, float)) and math.isfinite(v)
-    rules = {"epochs": lambda v: isinstance(v, int) and v >= 1, "batch_size": lambda v: isinstance(v, int) and v >= 1,
-             "lr": lambda v: finite(v) and v > 0, "weight_decay": lambda v: finite(v) and v >= 0,
-             "kl_warmup_epochs": lambda v: isinstance(v, int) and v >= 0, "schedule": lambda v: v in ("onecycle", "constant"),
-             "seed": lambda v: isinstance(v, int) and 0 <= v < 2**32, "device": lambda v: isinstance(v, str) and v != "",
-             "split": lambda v: len(v) == 3 and all(finite(x) and x >= 0 for x in v) and v[0] > 0 and abs(sum(v) - 1) < 1e-6}
-    for f in fields(cfg):
-        v = getattr(cfg, f.name)
-        ok = rules.get(f.name, lambda v: not f.name.startswith("augment_") or finite(v) and v >= 0)(v)
-        if f.name in ("augment_elements", "augment_sites", "augment_mix", "augment_dope"): ok = ok and v <= 1
-        if not ok: raise UsageError(f"training setting {f.name}={v!r} is out of range")
-    return cfg
+__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'make_split', 'device_for', 'lr_at', 'evaluate_terms', 'train_epoch', 'train']
 
 # %% ../nbs/12_train.ipynb #c008
 def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
@@ -88,178 +29,40 @@ def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict
     pick = lambda idx: [ids[i] for i in sorted(idx)]
     return {"train": pick(order[:n_train]), "val": pick(order[n_train:n_train + n_val]), "test": pick(order[n_train + n_val:])}
 
-# %% ../nbs/12_train.ipynb #c009b
-def substitution_classes(layout) -> torch.Tensor:
-    "Substitution class of every occupancy row: the group (1-18), lanthanides 19, actinides 20, H 21, vacancy 0."
-    from pymatgen.core import Element
-    out = []
-    for z in range(1, layout.max_atomic_number + 1):
-        e = Element.from_Z(z)
-        out.append(21 if z == 1 else 19 if e.is_lanthanoid else 20 if e.is_actinoid else e.group)
-    return torch.tensor(out + [0])
-
-def substitute_elements(A: torch.Tensor, layout, classes: torch.Tensor, present: torch.Tensor, share: float,
-                        generator: torch.Generator) -> torch.Tensor:
-    "A with the elements of a random `share` of its crystals permuted within their classes (only rows in `present`)."
-    B, rows = len(A), len(classes)
-    occ = layout.A["occupancy"]
-    cls = torch.where(present.cpu(), classes, 100 + torch.arange(rows))       # absent elements: a class of their own
-    keys = cls[None].double() * 2 + torch.rand(B, rows, generator=generator, dtype=torch.float64)
-    order = keys.argsort(1)                                                   # grouped by class, random within
-    static = (cls.double() * 2 + 0.5).argsort(stable=True)                    # grouped by class, fixed
-    src = torch.empty_like(order).scatter_(1, static.expand(B, -1), order)    # row k takes the data of row src[k]
-    chosen = torch.rand(B, generator=generator) < share
-    src = torch.where(chosen[:, None], src, torch.arange(rows)).to(A.device)
-    out = A.clone()
-    out[:, occ, :] = A[:, occ, :].gather(1, src[:, :, None].expand(-1, -1, A.shape[2]))
-    return out
-
-def _real_sites(A: torch.Tensor, layout) -> torch.Tensor:
-    "(B, S) True where a crystal has a site (multiplicity class 0 marks padding)."
-    return A[:, layout.A["multiplicity"], :].argmax(1) > 0
-
-def _put_site(A: torch.Tensor, chosen: torch.Tensor, slot: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
-    "A with site `slot[b]` of every `chosen` crystal b set to `column[b]` (B, rows); no boolean indexing: no host sync."
-    replaced = chosen[:, None] & (torch.arange(A.shape[2], device=A.device) == slot[:, None])   # (B, S): one site each
-    return torch.where(replaced[:, None, :], column.to(A)[:, :, None], A)
-
-def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Generator) -> torch.Tensor:
-    "c with a, b, c of every crystal multiplied by a common factor exp(sigma * N(0, 1))."
-    f = torch.exp(sigma * torch.randn(len(c), 1, generator=generator)).to(c)
-    out = c.clone(); lat = layout.c["lattice"]
-    out[:, lat.start:lat.start + 3] *= f
-    return out
-
-def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator) -> torch.Tensor:
-    "A with one random site removed from a random `share` of its crystals that have two sites or more."
-    B, _, S = A.shape
-    n_sites = _real_sites(A, layout).sum(1).cpu()
-    chosen = (torch.rand(B, generator=generator) < share) & (n_sites >= 2)
-    drop = (torch.rand(B, generator=generator) * n_sites).long()                  # a real site of each crystal
-    k = torch.arange(S)[None]
-    src = torch.where(chosen[:, None] & (k >= drop[:, None]), k + 1, k).to(A.device)  # S: the zero column
-    padded = torch.cat([A, torch.zeros_like(A[:, :, :1])], 2)
-    return padded.gather(2, src[:, None, :].expand(-1, A.shape[1], -1))
-
-def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, generator: torch.Generator) -> torch.Tensor:
-    "A with the fractions of the disordered sites of a random `share` of crystals scaled by exp(sigma N(0,1)), renormalized."
-    occ, B = layout.A["occupancy"], len(A)
-    chosen = (torch.rand(B, generator=generator) < share).to(A.device)
-    shared = (A[:, layout.A["disordered"].start, :] > 0.5) & chosen[:, None]                 # (B, S)
-    noise = torch.exp(sigma * torch.randn(A[:, occ, :].shape, generator=generator)).to(A)
-    jittered = A[:, occ, :] * noise
-    jittered = jittered / jittered.sum(1, keepdim=True).clamp_min(1e-12)
-    out = A.clone()
-    out[:, occ, :] = torch.where(shared[:, None, :], jittered, A[:, occ, :])
-    return out
-
-def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "Every real site of a set of crystals as a column, grouped by space group: columns (N, rows), start and count (231,)."
-    group = c[:, layout.c["space_group"]].argmax(1) + 1
-    crystal, slot = _real_sites(A, layout).nonzero(as_tuple=True)
-    order = group[crystal].argsort(stable=True)
-    columns = A[crystal[order], :, slot[order]]
-    count = torch.bincount(group[crystal], minlength=231)
-    return columns, count.cumsum(0) - count, count
-
-def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: float, generator: torch.Generator) -> torch.Tensor:
-    "A with one random site of a random `share` of its crystals replaced by a site of the pool in the same space group."
-    columns, start, count = pool                                           # on A's device: no host round trip
-    B, rows, S = A.shape
-    draw = lambda: torch.rand(B, generator=generator).to(A.device)
-    group = c[:, layout.c["space_group"]].argmax(1) + 1
-    n_sites = _real_sites(A, layout).sum(1)
-    n_same = count[group]
-    chosen = (draw() < share) & (n_same > 0) & (n_sites > 0)
-    pick = (start[group] + (draw() * n_same).long().clamp_max((n_same - 1).clamp_min(0))).clamp_max(len(columns) - 1)
-    slot = (draw() * n_sites).long()
-    out = _put_site(A, chosen, slot, columns[pick])
-    letter = out[:, layout.A["letter"], :].argmax(1)                       # sites in letter order again, padding last
-    key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
-    return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
-
-def site_partners(A: torch.Tensor, layout) -> torch.Tensor:
-    "(species, species): how often two species (vacancy last) share a disordered site of the crystals A."
-    occ = A[:, layout.A["occupancy"], :]                                        # (B, species, S)
-    shared = (A[:, layout.A["disordered"].start, :] > 0.5) & _real_sites(A, layout)
-    present = ((occ > 0) & shared[:, None, :]).transpose(1, 2).reshape(-1, occ.shape[1]).double()
-    pairs = present.T @ present
-    return (pairs - torch.diag(torch.diag(pairs))).float()
-
-def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, generator: torch.Generator,
-               fraction: tuple = (0.05, 0.5)) -> torch.Tensor:
-    """A with one ordered site of a random `share` of its crystals made a solid solution: a fraction drawn uniformly
-    from `fraction` goes to a partner species drawn in proportion to `partners` (the site's element keeps the rest)."""
-    occ, flag = layout.A["occupancy"], layout.A["disordered"].start
-    B, _, S = A.shape
-    rows = torch.arange(B, device=A.device)
-    draw = lambda *shape: torch.rand(*shape, generator=generator).to(A.device)
-    ordered = _real_sites(A, layout) & (A[:, flag, :] < 0.5)                    # (B, S)
-    slot = torch.where(ordered, draw(B, S), -1.0).argmax(1)                    # a random ordered site of each crystal
-    column = A[rows, :, slot]                                                   # (B, rows)
-    element = column[:, occ].argmax(1)
-    weights = partners.to(A)[element]                                           # (B, species)
-    total = weights.sum(1)
-    chosen = (draw(B) < share) & ordered.any(1) & (total > 0)
-    cdf = weights.cumsum(1) / total.clamp_min(1e-12)[:, None]
-    partner = (cdf < draw(B)[:, None]).sum(1).clamp_max(weights.shape[1] - 1)
-    lo, hi = fraction
-    f = lo + (hi - lo) * draw(B)
-    doped = column.clone()
-    doped[:, occ] = 0
-    doped[rows, occ.start + element] = 1 - f
-    doped[rows, occ.start + partner] = f
-    doped[:, flag] = 1
-    return _put_site(A, chosen, slot, doped)
-
-def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
-    "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool, site partners."
-    return {"classes": substitution_classes(layout), "present": (A[:, layout.A["occupancy"], :].sum((0, 2)) > 0).cpu(),
-            "sites": site_pool(A, c, layout), "partners": site_partners(A, layout)}
-
-def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, cfg: TrainConfig, tables: dict,
-                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    "A training batch with `cfg`'s augmentation: substitution (+ lattice scale, fraction jitter), doping, site mixing, site dropout."
-    if cfg.augment_elements > 0:
-        A = substitute_elements(A, layout, tables["classes"], tables["present"], cfg.augment_elements, generator)
-        if cfg.augment_lattice > 0: c = scale_lattice(c, layout, cfg.augment_lattice, generator)
-        if cfg.augment_occupancy > 0: A = jitter_occupancies(A, layout, cfg.augment_elements, cfg.augment_occupancy, generator)
-    if cfg.augment_dope > 0: A = dope_sites(A, layout, tables["partners"], cfg.augment_dope, generator)
-    if cfg.augment_mix > 0: A = mix_sites(A, c, layout, tables["sites"], cfg.augment_mix, generator)
-    if cfg.augment_sites > 0: A = drop_sites(A, layout, cfg.augment_sites, generator)
-    return A, c
-
-
 # %% ../nbs/12_train.ipynb #c011
 TERMS = ["kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"]
 
-def _device(name: str) -> torch.device:
+def device_for(name: str) -> torch.device:
+    "The torch device `name` ('auto': a GPU if there is one); UsageError for one this machine lacks."
     if name == "auto": name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError(f"device {name!r} asked for, but PyTorch sees no CUDA device")
     try: return torch.device(name)
     except RuntimeError: raise UsageError(f"device {name!r} is not a device PyTorch knows (cpu, cuda, cuda:1 ...)") from None
 
-def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
-    if cfg.schedule == "constant": return cfg.lr
+def lr_at(step: int, total: int, config: RunConfig) -> float:
+    "The learning rate at optimizer step `step` of `total`."
+    t = config.train
+    if t.schedule == "constant": return t.lr
     warm = max(1, int(0.05 * total))
-    if step < warm: return cfg.lr * (step + 1) / warm
-    return cfg.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
+    if step < warm: return t.lr * (step + 1) / warm
+    return t.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
 
+# %% ../nbs/12_train.ipynb #c011d
 def _subset(ds, ids, device):
     index = {cid: i for i, cid in enumerate(ds.ids)}
     rows = [index[i] for i in ids]
     return torch.tensor(ds.A[rows], device=device), torch.tensor(ds.c[rows], device=device)
 
 @torch.no_grad()
-def evaluate_terms(model, A, c, scaler, config: VAEConfig, batch_size: int = 1024) -> dict[str, float]:
+def evaluate_terms(model, A, c, scaler, config: RunConfig, batch_size: int = 1024) -> dict[str, float]:
     "Mean loss terms over a split, decoding the latent mean."
     model.eval()
     sums, n = {k: 0.0 for k in TERMS + ["total"]}, 0
     for i in range(0, len(A), batch_size):
         a, cc = A[i:i + batch_size], c[i:i + batch_size]
-        terms = loss_terms(model(a, cc, sample=False), targets(a, cc, model.layout, scaler), config)
-        terms["total"] = total_loss(terms, config)
+        terms = loss_terms(model(a, cc, sample=False), targets(a, cc, model.layout, scaler), config.loss)
+        terms["total"] = total_loss(terms, config.loss)
         for k, v in terms.items(): sums[k] += v.item() * len(a)
         n += len(a)
     return {k: v / max(n, 1) for k, v in sums.items()}
@@ -267,7 +70,7 @@ def evaluate_terms(model, A, c, scaler, config: VAEConfig, batch_size: int = 102
 # %% ../nbs/12_train.ipynb #c011b
 PRODUCTS = {"split.json": "file", "train_config.json": "file", "history.csv": "file", "best.pt": "file", "last.pt": "file",
             "samplers.npz": "file", "decoding.json": "file"}
-SAFE_ON_RESUME = ("epochs", "lr", "device")
+SAFE_ON_RESUME = ("train.epochs", "train.lr")
 
 def _say(message: str): print(message, file=sys.stderr, flush=True)
 
@@ -276,73 +79,72 @@ def _legacy_run(path: Path) -> bool:
     try: return "preset" in json.loads((path / "train_config.json").read_text())
     except (OSError, ValueError): return False
 
-def _stored_settings(run: Path, ck: dict) -> tuple[TrainConfig, dict]:
-    "The training settings a run's last.pt holds, and the rest of its train_config.json (preset, dataset, hash)."
-    try: meta = json.loads((run / "train_config.json").read_text())
-    except (OSError, ValueError): meta = {}
-    known = {f.name for f in fields(TrainConfig)}
-    stored = {k: v for k, v in ck["train_config"].items() if k in known}
-    return TrainConfig(**{**stored, "split": tuple(stored.get("split", (0.7, 0.1, 0.2)))}), meta
+def _run_record(run: Path) -> dict:
+    "The run's train_config.json (preset, dataset, its hash), or {}."
+    try: return json.loads((run / "train_config.json").read_text())
+    except (OSError, ValueError): return {}
 
-def _resume_config(run, ck, preset, overrides, model_config, model_overrides, data_sha, say) -> tuple[TrainConfig, VAEConfig]:
-    "The settings to continue a run with: its own, with the safe `overrides` applied; UsageError for unsafe ones."
-    cfg, meta = _stored_settings(run, ck)
-    if meta.get("dataset_sha256") not in (None, data_sha):
-        raise UsageError(f"{run}: was trained on other data ({meta.get('dataset')}); resume it with that dataset, "
+def _resume_config(run: Path, ck: dict, preset, config, overrides: dict, data_sha: str, say) -> RunConfig:
+    "The configuration to continue a run with: its own, with the safe `overrides` applied; UsageError for the rest."
+    stored, record = ck["run_config"], _run_record(run)
+    if record.get("dataset_sha256") not in (None, data_sha):
+        raise UsageError(f"{run}: was trained on other data ({record.get('dataset')}); resume it with that dataset, "
                          "or train into a new folder")
-    if preset is not None and meta.get("preset") not in (None, preset):
-        raise UsageError(f"{run}: was trained with preset {meta['preset']!r}, not {preset!r}; resume without --preset")
-    stored_model = VAEConfig.from_dict(ck["config"])
-    if model_config is not None and model_config != stored_model or model_overrides and model_config_for(
-            replace(cfg, model=stored_model.to_dict()), model_overrides) != stored_model:
-        raise UsageError(f"{run}: the model of a run cannot change on resume; train into a new folder")
+    if preset is not None and record.get("preset") not in (None, preset):
+        raise UsageError(f"{run}: was trained with preset {record['preset']!r}, not {preset!r}; resume without --preset")
+    if config is not None and config != stored:
+        raise UsageError(f"{run}: the configuration of a run cannot change on resume; train into a new folder")
     done = ck["epoch"] + 1
-    for k, v in overrides.items():
-        if getattr(cfg, k) == v: continue
-        if k not in SAFE_ON_RESUME:
-            raise UsageError(f"{run}: {k} cannot change on resume (the run has {k}={getattr(cfg, k)!r}); only "
+    for key, value in overrides.items():
+        if stored.get(key) == value: continue
+        if key not in SAFE_ON_RESUME:
+            raise UsageError(f"{run}: {key} cannot change on resume (the run has {stored.get(key)!r}); only "
                              f"{', '.join(SAFE_ON_RESUME)} can")
-        if k == "epochs" and v < done: raise UsageError(f"{run}: has already trained {done} epochs, more than --epochs {v}")
-        say(f"{run}: {k} {getattr(cfg, k)} -> {v}" + (" (the learning-rate schedule is stretched to the new length)" if k == "epochs" else ""))
-        cfg = replace(cfg, **{k: v})
-    today = PRESETS.get(meta.get("preset"))
-    if today is not None and not overrides:
-        changed = [f"{f.name} {getattr(cfg, f.name)!r} (today {getattr(today, f.name)!r})" for f in fields(TrainConfig)
-                   if f.name not in ("model", "device") and getattr(cfg, f.name) != getattr(today, f.name)]
-        if changed: say(f"{run}: made with preset {meta['preset']!r} as it was then; it differs from today's in "
-                        f"{', '.join(changed)}; continuing with the run's own settings"
-                        + (f" (--epochs {today.epochs} extends it)" if today.epochs > cfg.epochs else ""))
-    return check_train_config(cfg), stored_model
+        if key == "train.epochs" and value < done: raise UsageError(f"{run}: has already trained {done} epochs, more than --epochs {value}")
+        say(f"{run}: {key} {stored.get(key)} -> {value}" + (" (the learning-rate schedule is stretched to the new length)"
+                                                            if key == "train.epochs" else ""))
+    today = PRESETS.get(record.get("preset"))
+    if today is not None: today = today.with_(**record.get("overrides", {}))
+    if today is not None and not overrides and (changed := stored.changes_from(today)):
+        say(f"{run}: made with preset {record['preset']!r} as it was then; it differs from today's in "
+            + ", ".join(f"{k} {a!r} (today {b!r})" for k, (a, b) in changed.items())
+            + "; continuing with the run's own settings"
+            + (f" (--epochs {today.train.epochs} extends it)" if today.train.epochs > stored.train.epochs else ""))
+    return stored.with_(**overrides)
 
-def _open_run(run: Path, preset, resume, force, overrides, model_config, model_overrides, ds, data_sha, rank, say):
-    "(settings, model config, split, checkpoint to continue or None, output folder or None on other ranks)."
+# %% ../nbs/12_train.ipynb #c011e
+def _open_run(run: Path, preset, config, overrides, resume, force, ds, data_sha, rank, say):
+    "(configuration, split, checkpoint to continue or None, output folder or None on other ranks)."
     last = run / "last.pt"
     ck = read_checkpoint(last) if last.exists() else None
     if ck is not None and not resume and not force:
-        raise UsageError(f"{run}: holds a run ({ck['epoch'] + 1} of {ck['train_config'].get('epochs')} epochs); pass "
+        raise UsageError(f"{run}: holds a run ({ck['epoch'] + 1} of {ck['run_config'].train.epochs} epochs); pass "
                          "--resume to continue it, --force to start it over (its files only), or choose another --out")
     if ck is not None and resume:
-        cfg, model_config = _resume_config(run, ck, preset, overrides, model_config, model_overrides, data_sha, say)
+        config = _resume_config(run, ck, preset, config, overrides, data_sha, say)
         split = json.loads((run / "split.json").read_text())
         if not all(i in set(ds.ids) for part in split.values() for i in part):
             raise UsageError(f"{run}: its split names crystals the dataset lacks (other data?); train into a new folder")
+        record = _run_record(run)
     else:
         if resume: say(f"{last} not found: starting a new run")
         ck = None
-        cfg = check_train_config(replace(PRESETS[preset or "default"], **overrides))
-        model_config = model_config or model_config_for(cfg, model_overrides)
-        split = make_split(ds.ids, cfg.seed, cfg.split)
+        base = config or PRESETS[preset or "default"]
+        record = {"preset": preset or next((name for name, c in PRESETS.items() if c == base), "custom"),
+                  "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()}}
+        config = base.with_(**overrides)
+        split = make_split(ds.ids, config.train.seed, config.train.split)
+    record = {**record, "dataset": str(ds.path), "dataset_sha256": data_sha}
     folder = None
     if rank == 0:
-        stored_preset = _stored_settings(run, ck)[1].get("preset") if ck is not None else None
-        meta = {"preset": preset or stored_preset or "default"}
         folder = OutputFolder(run, "train", PRODUCTS, inputs={"dataset": {"path": str(ds.path), "sha256": data_sha}},
-                              params={**meta, **asdict(cfg), "model": model_config.to_dict()}, force=force,
+                              params={"preset": record["preset"], "config": config.to_dict()}, force=force,
                               clear=force and ck is None, legacy=_legacy_run)
         if ck is None:
             folder.write_json("split.json", split)
-            folder.write_json("train_config.json", {**meta, "dataset": str(ds.path), "dataset_sha256": data_sha, **asdict(cfg)})
-    return cfg, model_config, split, ck, folder
+            folder.write_json("train_config.json", {**record, "config": config.to_dict()})
+    record.setdefault("preset", "custom")
+    return config, record, split, ck, folder
 
 # %% ../nbs/12_train.ipynb #c012
 def _dist():
@@ -352,21 +154,22 @@ def _dist():
         torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return (torch.distributed.get_rank(), world) if world > 1 else (0, 1)
 
-def _train_epoch(net, model, opt, A_tr, c_tr, cfg, model_config, scaler, tables, gen, epoch, rank, world, device) -> dict:
-    "One epoch over the training tensors; the mean loss terms (this rank's share)."
+def train_epoch(net, model, opt, A_tr, c_tr, config: RunConfig, scaler, tables, gen, epoch, rank=0, world=1) -> dict:
+    "One epoch over the training tensors; the mean loss terms of this rank's batches and the KL scale used."
     model.train()
-    kl_scale = min(1.0, (epoch + 1) / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
-    steps_per_epoch = math.ceil(len(A_tr) / cfg.batch_size)
-    order = torch.randperm(len(A_tr), generator=gen).to(device)
+    t = config.train
+    kl_scale = min(1.0, (epoch + 1) / t.kl_warmup_epochs) if t.kl_warmup_epochs else 1.0
+    steps_per_epoch = math.ceil(len(A_tr) / t.batch_size)
+    order = torch.randperm(len(A_tr), generator=gen).to(A_tr.device)
     sums = {k: 0.0 for k in TERMS + ["total"]}; seen = 0
     n_batches = steps_per_epoch if world == 1 else max(world, steps_per_epoch // world * world)  # equal steps per rank
-    for b, i in enumerate(range(0, len(A_tr), cfg.batch_size)):
+    for b, i in enumerate(range(0, len(A_tr), t.batch_size)):
         if b >= n_batches or b % world != rank: continue
-        for g in opt.param_groups: g["lr"] = _lr_at(epoch * steps_per_epoch + b, steps_per_epoch * cfg.epochs, cfg)
-        idx = order[i:i + cfg.batch_size]
-        a, cc = augment_batch(A_tr[idx], c_tr[idx], model.layout, cfg, tables, gen)
-        terms = loss_terms(net(a, cc), targets(a, cc, model.layout, scaler), model_config)
-        loss = total_loss(terms, model_config, kl_scale)
+        for g in opt.param_groups: g["lr"] = lr_at(epoch * steps_per_epoch + b, steps_per_epoch * t.epochs, config)
+        idx = order[i:i + t.batch_size]
+        a, cc = augment_batch(A_tr[idx], c_tr[idx], model.layout, config.augment, tables, gen)
+        terms = loss_terms(net(a, cc), targets(a, cc, model.layout, scaler), config.loss)
+        loss = total_loss(terms, config.loss, kl_scale)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         for k, v in terms.items(): sums[k] += v.item() * len(idx)
         sums["total"] += loss.item() * len(idx); seen += len(idx)
@@ -376,65 +179,72 @@ def _history_csv(rows: list[dict]) -> str:
     buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
     return buf.getvalue()
 
-def train(dataset_dir, run_dir, preset: str | None = None, resume: bool = False, progress: bool = True,
-          model_config: VAEConfig | None = None, model_overrides: dict | None = None,
-          stop_after_epochs: int | None = None, force: bool = False, say=_say, **overrides) -> dict:
-    "Train a VAE on a featurized dataset into `run_dir` (preset: 'default' for a new run; resume: continue `run_dir`'s run)."
+# %% ../nbs/12_train.ipynb #c012b
+def _start_state(model, opt, gen, ck, run: Path, device) -> tuple[int, float, list, LatticeScaler | None]:
+    "(first epoch, best validation loss, history rows, scaler) of a run: from its last.pt when it continues one."
+    if ck is None: return 0, float("inf"), [], None
+    model.load_state_dict(ck["state_dict"]); opt.load_state_dict(ck["optimizer"])
+    gen.set_state(ck["generator_state"]); torch.set_rng_state(ck["torch_rng_state"])
+    if device.type == "cuda" and "cuda_rng_state" in ck: torch.cuda.set_rng_state(ck["cuda_rng_state"], device)
+    start = ck["epoch"] + 1
+    rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
+    return start, ck["best_val"], [r for r in rows if int(r["epoch"]) < start], LatticeScaler(**ck["scaler"])
+
+def _save_epoch(folder, model, opt, gen, scaler, config, epoch, rows, val_total, best_val, device, data_sha) -> float:
+    "Write history.csv, best.pt (if the validation loss improved) and last.pt; the best validation loss so far."
+    folder.write("history.csv", _history_csv(rows))
+    saved = dict(dataset_sha256=data_sha)
+    if val_total < best_val:
+        best_val = val_total
+        folder.write("best.pt", checkpoint_bytes(model, scaler, config, epoch=epoch, val_loss=best_val, **saved))
+    extra = {"cuda_rng_state": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}
+    folder.write("last.pt", checkpoint_bytes(model, scaler, config, epoch=epoch, best_val=best_val, optimizer=opt.state_dict(),
+                                             generator_state=gen.get_state(), torch_rng_state=torch.get_rng_state(), **saved, **extra))
+    return best_val
+
+# %% ../nbs/12_train.ipynb #c012c
+def train(dataset_dir, run_dir, preset: str | None = None, config: RunConfig | None = None, overrides: dict | None = None,
+          resume: bool = False, force: bool = False, device: str = "auto", progress: bool = True,
+          stop_after_epochs: int | None = None, say=_say) -> dict:
+    "Train a VAE on a featurized dataset into `run_dir`: preset (or config) with dotted `overrides`, or `resume` its run."
     if preset is not None and preset not in PRESETS: raise UsageError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
-    if unknown := set(overrides) - {f.name for f in fields(TrainConfig)}: raise UsageError(f"unknown training settings {sorted(unknown)}")
     rank, world = _dist()
     ds = load_dataset(dataset_dir)                         # inputs read and checked before the run folder is touched
     data_sha = dataset_fingerprint(ds)
     run = Path(run_dir)
-    cfg, model_config, split, ck, folder = _open_run(run, preset, resume, force, overrides, model_config, model_overrides,
-                                                     ds, data_sha, rank, say)
-    device = _device(cfg.device) if world == 1 or not torch.cuda.is_available() else torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    torch.manual_seed(cfg.seed)
-    A_tr, c_tr = _subset(ds, split["train"], device)
-    A_va, c_va = _subset(ds, split["val"], device)
+    config, record, split, ck, folder = _open_run(run, preset, config, dict(overrides or {}), resume, force, ds, data_sha, rank, say)
+    if rank == 0 and progress: say(f"{run}: preset {record['preset']!r}\n{config.describe()}")
+    dev = device_for(device) if world == 1 or not torch.cuda.is_available() else torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    torch.manual_seed(config.train.seed)
+    A_tr, c_tr = _subset(ds, split["train"], dev)
+    A_va, c_va = _subset(ds, split["val"], dev)
     if len(A_tr) == 0: raise UsageError(f"{dataset_dir}: no training crystals")
     scaler = LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
-    model = DisorderedVAE(model_config, ds.layout).to(device)
-    if model_config.standardize_input: model.set_input_scaler(scaler)
-    opt = (torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay
-           else torch.optim.Adam(model.parameters(), lr=cfg.lr))
-    gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
-    start, best_val, rows = 0, float("inf"), []
-    if ck is not None:
-        model.load_state_dict(ck["state_dict"]); opt.load_state_dict(ck["optimizer"])
-        scaler = LatticeScaler(**ck["scaler"]); start, best_val = ck["epoch"] + 1, ck["best_val"]
-        gen.set_state(ck["generator_state"]); torch.set_rng_state(ck["torch_rng_state"])
-        if device.type == "cuda" and "cuda_rng_state" in ck: torch.cuda.set_rng_state(ck["cuda_rng_state"], device)
-        rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
-        rows = [r for r in rows if int(r["epoch"]) < start]
+    model = DisorderedVAE(config.model, ds.layout).to(dev)
+    if config.model.standardize_input: model.set_input_scaler(scaler)
+    opt = torch.optim.Adam(model.parameters(), lr=config.train.lr)
+    gen = torch.Generator(device="cpu").manual_seed(config.train.seed)
+    start, best_val, rows, stored_scaler = _start_state(model, opt, gen, ck, run, dev)
+    scaler = stored_scaler or scaler
     tables = augmentation_tables(A_tr, c_tr, ds.layout)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    bar = tqdm(total=cfg.epochs, initial=start, desc="train", unit="epoch", disable=not progress or rank != 0)
-    end = cfg.epochs if stop_after_epochs is None else min(cfg.epochs, start + stop_after_epochs)
-    saved = dict(train_config=asdict(cfg), dataset_sha256=data_sha)
+    epochs = config.train.epochs
+    end = epochs if stop_after_epochs is None else min(epochs, start + stop_after_epochs)
+    bar = tqdm(total=epochs, initial=start, desc="train", unit="epoch", disable=not progress or rank != 0)
     for epoch in range(start, end):
         t0 = time.time()
-        train_terms = _train_epoch(net, model, opt, A_tr, c_tr, cfg, model_config, scaler, tables, gen, epoch, rank, world, device)
+        tr = train_epoch(net, model, opt, A_tr, c_tr, config, scaler, tables, gen, epoch, rank, world)
         if rank != 0: continue
-        val_terms = evaluate_terms(model, A_va, c_va, scaler, model_config) if len(A_va) else train_terms
-        for name, terms in (("train", train_terms), ("val", val_terms)):
-            rows.append({"epoch": epoch, "split": name, **{k: f"{terms[k]:.6g}" for k in TERMS + ["total"]},
-                         "lr": f"{opt.param_groups[0]['lr']:.3g}", "kl_scale": f"{train_terms['kl_scale']:.3g}",
-                         "seconds": f"{time.time() - t0:.2f}"})
-        folder.write("history.csv", _history_csv(rows))
-        if val_terms["total"] < best_val:
-            best_val = val_terms["total"]
-            folder.write("best.pt", checkpoint_bytes(model, scaler, epoch=epoch, val_loss=best_val, **saved))
-        extra = {"cuda_rng_state": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}
-        folder.write("last.pt", checkpoint_bytes(model, scaler, epoch=epoch, best_val=best_val, optimizer=opt.state_dict(),
-                                                 generator_state=gen.get_state(), torch_rng_state=torch.get_rng_state(), **saved, **extra))
+        va = evaluate_terms(model, A_va, c_va, scaler, config) if len(A_va) else tr
+        rows += [{"epoch": epoch, "split": name, **{k: f"{terms[k]:.6g}" for k in TERMS + ["total"]}, "lr": f"{opt.param_groups[0]['lr']:.3g}",
+                  "kl_scale": f"{tr['kl_scale']:.3g}", "seconds": f"{time.time() - t0:.2f}"} for name, terms in (("train", tr), ("val", va))]
+        best_val = _save_epoch(folder, model, opt, gen, scaler, config, epoch, rows, va["total"], best_val, dev, data_sha)
         bar.update(1)
-        bar.set_postfix(loss=f"{train_terms['total']:.3g}", val=f"{val_terms['total']:.3g}",
-                        occ=f"{val_terms['occupancy']:.2e}", sg=f"{val_terms['space_group']:.3f}", kl=f"{val_terms['kl']:.1f}")
+        bar.set_postfix(loss=f"{tr['total']:.3g}", val=f"{va['total']:.3g}", occ=f"{va['occupancy']:.2e}", sg=f"{va['space_group']:.3f}")
     bar.close()
     if folder is not None:
         for name in PRODUCTS:
             if name not in folder.written and (run / name).exists(): folder.keep(name)
         folder.finish()
     if world > 1: torch.distributed.barrier()
-    return {"run": str(run), "best_val": best_val, "epochs_done": end, "epochs": cfg.epochs, "n_train": len(A_tr), "n_val": len(A_va)}
+    return {"run": str(run), "best_val": best_val, "epochs_done": end, "epochs": epochs, "n_train": len(A_tr), "n_val": len(A_va)}

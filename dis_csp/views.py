@@ -16,8 +16,8 @@ from .crystal import WyckoffCrystal
 from .reconstruct import site_points
 
 # %% auto #0
-__all__ = ['JMOL', 'PAPER_TABLE_3', 'element_color', 'structure_traces', 'structure_figure', 'pretty_formula', 'site_table',
-           'gallery_figure', 'latent_map', 'latent_map_figure', 'table_3']
+__all__ = ['JMOL', 'element_color', 'structure_traces', 'structure_figure', 'pretty_formula', 'site_table', 'gallery_figure',
+           'latent_map', 'latent_map_figure']
 
 # %% ../nbs/20_views.ipynb #c005
 JMOL = {"H": "#FFFFFF", "Li": "#CC80FF", "Be": "#C2FF00", "B": "#FFB5B5", "C": "#909090", "N": "#3050F8", "O": "#FF0D0D",
@@ -156,22 +156,3 @@ def latent_map_figure(points: pd.DataFrame, reference: str = "test") -> go.Figur
                                        marker=dict(size=4, opacity=0.5)), 1, i)
     fig.update_layout(height=420, title="Latent space: t-SNE of the test set and of samples from each estimator")
     return fig
-
-# %% ../nbs/20_views.ipynb #c017
-PAPER_TABLE_3 = {  # paper Table 3: generation error, SMA, validity ("sites closer than 0.5 Å", as printed)
-    "kde": (0.0, 0.996, 0.157), "gmm": (0.0264, 0.475, 0.164), "gaussian": (0.090, 0.230, 0.140), "test": (0.0, 0.995, 0.140)}
-
-def table_3(metrics: list[dict]) -> pd.DataFrame:
-    "Our generation metrics (one dict per sampler x mode, as `sample_run` returns) beside the paper's Table 3."
-    rows = []
-    for m in metrics:
-        p = PAPER_TABLE_3.get(m["sampler"], (np.nan,) * 3)
-        rows.append({"sampler": m["sampler"], "mode": m["mode"], "n": m["n_samples"],
-                     "generation error (paper)": p[0], "generation error": m["generation_error"],
-                     "SMA (paper)": p[1], "SMA": m["sma"], "head SMA": m.get("head_sma"),
-                     "sites < 0.5 Å (paper)": p[2], "sites < 0.5 Å": 1 - m["validity_paper"],
-                     "validity (paper's check)": m["validity_paper"], "validity (disorder-aware)": m["validity_disorder_aware"],
-                     "charge neutral": m["charge_neutral"], "disordered share": m["disordered_share"],
-                     "uniqueness": m["uniqueness"], "novelty": m["novelty"],
-                     **{f"W1 {k}": v for k, v in (m.get("wasserstein") or {}).items()}})
-    return pd.DataFrame(rows)

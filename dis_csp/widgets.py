@@ -128,7 +128,7 @@ class ConditioningPanel(W.VBox):
     def _load(self):
         if self._loaded is None:
             from dis_csp.samplers import samplers_for
-            from dis_csp.sample import open_run
+            from dis_csp.runs import open_run
             model, scaler, data, threshold = open_run(self.checkpoint, self.data)
             self._loaded = (model, scaler, samplers_for(self.checkpoint, data, progress=False), threshold)
         return self._loaded
@@ -139,7 +139,7 @@ class ConditioningPanel(W.VBox):
 
     def generate(self) -> None:
         "Run conditioned generation with the form's values; fill the results table."
-        from dis_csp.condition import conditioned_candidates
+        from dis_csp.condition import conditioned_candidates, Search
         try: cond = self.conditions()
         except DisCspError as e: return self._say(str(e), "error")
         self.button.disabled = True
@@ -148,9 +148,9 @@ class ConditioningPanel(W.VBox):
             self._say(f"optimizing {self.n.value} candidates ...")
             self.progress.max, self.progress.value = self.steps.value, 0
             def tick(step, total): self.progress.value = step
-            _, decoded, checks, _ = conditioned_candidates(
-                model, scaler, samplers[self.sampler.value], cond, n=self.n.value, seed=self.seed.value,
-                steps=self.steps.value, flag_threshold=threshold, kde=samplers["kde"], callback=tick)
+            search = Search(n=self.n.value, seed=self.seed.value, steps=self.steps.value)
+            _, decoded, checks, _ = conditioned_candidates(model, scaler, samplers[self.sampler.value], cond, search,
+                                                           flag_threshold=threshold, kde=samplers["kde"], callback=tick)
         except DisCspError as e: return self._say(str(e), "error")
         except Exception as e: return self._say(f"generation failed: {type(e).__name__}: {e}", "error")
         finally: self.button.disabled = False
@@ -183,7 +183,7 @@ class LatentExplorer(W.VBox):
                  seed: int = 0):
         import plotly.graph_objects as go
         from dis_csp.samplers import samplers_for, train_latents
-        from dis_csp.sample import open_run
+        from dis_csp.runs import open_run
         from dis_csp.dataset import load_dataset
         from dis_csp.generate import decode_latents
         from dis_csp.views import latent_map

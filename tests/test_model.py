@@ -15,7 +15,7 @@ def test_run_folder_contents(tiny_run):
     n = sum(len(v) for v in split.values())
     assert abs(len(split["train"]) - 0.7 * n) <= 1 and abs(len(split["test"]) - 0.2 * n) <= 1
     ck = torch.load(tiny_run / "best.pt", weights_only=True)
-    assert ck["format"] == "dis-csp-vae/1" and "scaler" in ck and "layout" in ck and "config" in ck
+    assert ck["format"] == "dis-csp-vae/2" and "scaler" in ck and "layout" in ck and set(ck["config"]) == {"model", "loss", "train", "augment"}
     header = (tiny_run / "history.csv").read_text().splitlines()[0].split(",")
     for term in ("kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"):
         assert term in header
@@ -59,10 +59,12 @@ def test_bad_checkpoints_are_clear_errors(tmp_path, sample_dataset, payload, rea
 
 def test_resume_continues_exactly(sample_dataset, tmp_path):
     from dis_csp.train import train
-    from dis_csp.model import VAEConfig, read_checkpoint
-    small = VAEConfig(latent_dim=8, conv_channels=(16, 16, 16), mlp_hidden=(16, 16), decoder_hidden=32)
-    train(sample_dataset, tmp_path / "a", preset="tiny", progress=False, model_config=small, epochs=3)
-    train(sample_dataset, tmp_path / "b", preset="tiny", progress=False, model_config=small, epochs=3, stop_after_epochs=1)
+    from dis_csp.model import read_checkpoint
+    from dis_csp.config import PRESETS
+    small = PRESETS["tiny"].with_(**{"model.latent_dim": 8, "model.conv_channels": (16, 16, 16), "model.mlp_hidden": (16, 16),
+                                     "model.decoder_hidden": 32, "train.epochs": 3})
+    train(sample_dataset, tmp_path / "a", config=small, progress=False)
+    train(sample_dataset, tmp_path / "b", config=small, progress=False, stop_after_epochs=1)
     train(sample_dataset, tmp_path / "b", resume=True, progress=False)
     a, b = read_checkpoint(tmp_path / "a" / "last.pt"), read_checkpoint(tmp_path / "b" / "last.pt")
     assert a["epoch"] == b["epoch"] == 2

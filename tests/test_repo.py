@@ -26,3 +26,36 @@ def test_nbdev_clean_leaves_no_diff(tmp_path):
     subprocess.run([str(exe)], cwd=tmp_path, check=True, capture_output=True, timeout=120)
     for nb in (ROOT / "nbs").rglob("*.ipynb"):
         assert nb.read_text() == (tmp_path / nb.relative_to(ROOT)).read_text(), nb
+
+
+def _stages():
+    "Each module's notebook stem (its place in the pipeline), from the notebooks' default_exp."
+    import json, re
+    out = {}
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        m = re.search(r"default_exp (\w+)", "".join(json.loads(nb.read_text())["cells"][0]["source"]))
+        if m: out[m.group(1)] = nb.stem
+    return out
+
+
+def test_no_module_imports_a_later_stage():
+    "A module imports only modules of earlier notebooks (functions' own imports included), so the pipeline reads in order."
+    import re
+    stages = _stages()
+    later = {}
+    for mod, stem in stages.items():
+        text = (ROOT / "dis_csp" / f"{mod}.py").read_text()
+        deps = {a or b for a, b in re.findall(r"from (?:dis_csp)?\.?(\w+) import|import dis_csp\.(\w+)", text)} & set(stages)
+        if bad := sorted(d for d in deps if stages[d] > stem and d != mod): later[mod] = bad
+    assert not later, later
+
+
+def test_functions_are_short():
+    "No function of the package is longer than 60 lines."
+    import ast
+    long = []
+    for path in (ROOT / "dis_csp").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long
