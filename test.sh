@@ -5,17 +5,20 @@ set -uo pipefail
 cd "$(dirname "$0")"
 source tools/env.sh || exit 1
 set +e
+# --slow: also the slow tests (pytest -m slow, notebook cells flagged #| slow): a short training that must reach floors
+NB_FLAGS=(); PYTEST_MARK=(-m "not slow")
+if [ "${1:-}" = "--slow" ]; then shift; NB_FLAGS=(--flags slow); PYTEST_MARK=(); fi
 echo "== nbdev-test (notebooks) =="
 # nbs/paper and nbs/tutorials are executed by pytest instead, the way users run them: papermill on a tiny run
 # (tests/test_figures.py) and JupyterLab in a browser (tests/test_browser.py)
 nb_log=$(mktemp)
-nbdev-test --n-workers 2 --do-print --skip-folder-re '^([_.].*|paper|tutorials)$' 2>&1 | tee "$nb_log"
+nbdev-test --n-workers 2 --do-print "${NB_FLAGS[@]}" --skip-folder-re '^([_.].*|paper|tutorials)$' 2>&1 | tee "$nb_log"
 nb_rc=${PIPESTATUS[0]}
 nb_started=$(grep -c "Starting " "$nb_log" || true)
 nb_done=$(grep -c "Completed " "$nb_log" || true)
 echo "notebooks: $nb_done passed, $((nb_started - nb_done)) failed"
 echo "== pytest =="
-python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider "${PYTEST_MARK[@]}" "$@"
 py_rc=$?
 rm -f "$nb_log"
 if [ $nb_rc -ne 0 ] || [ $py_rc -ne 0 ]; then

@@ -18,13 +18,17 @@ def run(*args, **kw):
     "Run the dis-csp console script; the CompletedProcess."
     return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=900, **kw)
 
+def featurized(source, tmp_path_factory, name: str):
+    "`source` featurized into a fresh folder (two worker processes)."
+    d = tmp_path_factory.mktemp(name) / "dataset"
+    r = run("featurize", source, "--out", d, "--quiet", "--processes", "2")
+    assert r.returncode == 0, r.stderr
+    return d
+
 @pytest.fixture(scope="session")
 def sample_dataset(tmp_path_factory):
     "The 200-entry sample, featurized."
-    d = tmp_path_factory.mktemp("ds") / "dataset"
-    r = run("featurize", SAMPLE, "--out", d, "--quiet", "--processes", "2")
-    assert r.returncode == 0, r.stderr
-    return d
+    return featurized(SAMPLE, tmp_path_factory, "ds")
 
 @pytest.fixture(scope="session")
 def tiny_run(sample_dataset, tmp_path_factory):
@@ -33,3 +37,9 @@ def tiny_run(sample_dataset, tmp_path_factory):
     r = run("train", "--data", sample_dataset, "--out", out, "--preset", "tiny", "--quiet")
     assert r.returncode == 0, r.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def full_dataset(tmp_path_factory):
+    "The embedded collection, featurized (what the shipped model was trained and is tested on)."
+    return featurized(COLLECTION, tmp_path_factory, "full")

@@ -139,7 +139,7 @@ def test_train_resume_applies_safe_overrides_and_refuses_the_rest(sample_dataset
     before = tree(run)
     one_line_error(cli("train", "--data", sample_dataset, "--out", run, "--resume", "--epochs", "2", "--quiet"), 2, "already trained 3 epochs")
     one_line_error(cli("train", "--data", sample_dataset, "--out", run, "--resume", "--batch-size", "8", "--quiet"), 2, "batch_size cannot change")
-    one_line_error(cli("train", "--data", sample_dataset, "--out", run, "--resume", "--dropout", "0.2", "--quiet"), 2, "model of a run cannot change")
+    one_line_error(cli("train", "--data", sample_dataset, "--out", run, "--resume", "--set", "model.latent_dim=32", "--quiet"), 2, "model.latent_dim cannot change")
     other = tmp_path / "other_ds"
     recs = sample_records(120)
     assert cli("featurize", write_collection(tmp_path / "other.jsonl.gz", recs), "--out", other, "--quiet").returncode == 0
