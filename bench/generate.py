@@ -4,7 +4,7 @@ dis-csp path: KDE latent samples -> decoder (one batch) -> constrained decoding 
 to_cif -> atomic write. Baseline in the same process, on the same decoded crystals: the pymatgen route the
 paper's code takes after decoding (Structure.from_spacegroup with the Wyckoff representatives, the 0.5 Å distance
 check on the full cell, CifWriter with symmetry finding). The authors report 2.7 structures/s (0.37 s each).
-Usage: python bench/generate.py [--checkpoint runs/default/best.pt] [--n 1000] [--n-baseline 200]
+Usage: python bench/generate.py [--checkpoint default] [--n 1000] [--n-baseline 200]
 """
 import argparse, tempfile, time, warnings
 from pathlib import Path
@@ -13,7 +13,7 @@ import numpy as np
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--checkpoint", default="runs/default/best.pt")
+    ap.add_argument("--checkpoint", default="default", help="a run's best.pt or a shipped model's name (default: the shipped model)")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--n-baseline", type=int, default=200)
     a = ap.parse_args()
@@ -30,8 +30,10 @@ def main():
     from dis_csp.reconstruct import to_cif
     from dis_csp.symmetry import space_group
 
+    from dis_csp.pretrained import resolve_checkpoint
+    a.checkpoint = resolve_checkpoint(a.checkpoint)
     model, scaler = load(a.checkpoint)
-    kde = samplers_for(a.checkpoint)["kde"]
+    kde = samplers_for(a.checkpoint, need=["kde"])["kde"]
     out = Path(tempfile.mkdtemp())
     print(f"checkpoint {a.checkpoint}; one core (torch threads {torch.get_num_threads()})")
 

@@ -22,6 +22,7 @@ def substitution_classes(layout) -> torch.Tensor:
         out.append(21 if z == 1 else 19 if e.is_lanthanoid else 20 if e.is_actinoid else e.group)
     return torch.tensor(out + [0])
 
+# %% ../nbs/11a_augment.ipynb #c005_2
 def substitute_elements(A: torch.Tensor, layout, classes: torch.Tensor, present: torch.Tensor, share: float,
                         generator: torch.Generator) -> torch.Tensor:
     "A with the elements of a random `share` of its crystals permuted within their classes (only rows in `present`)."
@@ -38,6 +39,7 @@ def substitute_elements(A: torch.Tensor, layout, classes: torch.Tensor, present:
     out[:, occ, :] = A[:, occ, :].gather(1, src[:, :, None].expand(-1, -1, A.shape[2]))
     return out
 
+# %% ../nbs/11a_augment.ipynb #c005_3
 def _real_sites(A: torch.Tensor, layout) -> torch.Tensor:
     "(B, S) True where a crystal has a site (multiplicity class 0 marks padding)."
     return A[:, layout.A["multiplicity"], :].argmax(1) > 0
@@ -54,6 +56,7 @@ def scale_lattice(c: torch.Tensor, layout, sigma: float, generator: torch.Genera
     out[:, lat.start:lat.start + 3] *= f
     return out
 
+# %% ../nbs/11a_augment.ipynb #c005_4
 def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator) -> torch.Tensor:
     "A with one random site removed from a random `share` of its crystals that have two sites or more."
     B, _, S = A.shape
@@ -65,6 +68,7 @@ def drop_sites(A: torch.Tensor, layout, share: float, generator: torch.Generator
     padded = torch.cat([A, torch.zeros_like(A[:, :, :1])], 2)
     return padded.gather(2, src[:, None, :].expand(-1, A.shape[1], -1))
 
+# %% ../nbs/11a_augment.ipynb #c005_5
 def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, generator: torch.Generator) -> torch.Tensor:
     "A with the fractions of the disordered sites of a random `share` of crystals scaled by exp(sigma N(0,1)), renormalized."
     occ, B = layout.A["occupancy"], len(A)
@@ -77,6 +81,7 @@ def jitter_occupancies(A: torch.Tensor, layout, share: float, sigma: float, gene
     out[:, occ, :] = torch.where(shared[:, None, :], jittered, A[:, occ, :])
     return out
 
+# %% ../nbs/11a_augment.ipynb #c005_6
 def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Every real site of a set of crystals as a column, grouped by space group: columns (N, rows), start and count (231,)."
     group = c[:, layout.c["space_group"]].argmax(1) + 1
@@ -86,6 +91,7 @@ def site_pool(A: torch.Tensor, c: torch.Tensor, layout) -> tuple[torch.Tensor, t
     count = torch.bincount(group[crystal], minlength=231)
     return columns, count.cumsum(0) - count, count
 
+# %% ../nbs/11a_augment.ipynb #c005_7
 def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: float, generator: torch.Generator) -> torch.Tensor:
     "A with one random site of a random `share` of its crystals replaced by a site of the pool in the same space group."
     columns, start, count = pool                                           # on A's device: no host round trip
@@ -102,6 +108,7 @@ def mix_sites(A: torch.Tensor, c: torch.Tensor, layout, pool: tuple, share: floa
     key = torch.where(letter > 0, letter, 1000) * S + torch.arange(S, device=A.device)
     return out.gather(2, key.argsort(1)[:, None, :].expand(-1, rows, -1))
 
+# %% ../nbs/11a_augment.ipynb #c005_8
 def site_partners(A: torch.Tensor, layout) -> torch.Tensor:
     "(species, species): how often two species (vacancy last) share a disordered site of the crystals A."
     occ = A[:, layout.A["occupancy"], :]                                        # (B, species, S)
@@ -110,6 +117,7 @@ def site_partners(A: torch.Tensor, layout) -> torch.Tensor:
     pairs = present.T @ present
     return (pairs - torch.diag(torch.diag(pairs))).float()
 
+# %% ../nbs/11a_augment.ipynb #c005_9
 def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, generator: torch.Generator,
                fraction: tuple = (0.05, 0.5)) -> torch.Tensor:
     """A with one ordered site of a random `share` of its crystals made a solid solution: a fraction drawn uniformly
@@ -136,11 +144,13 @@ def dope_sites(A: torch.Tensor, layout, partners: torch.Tensor, share: float, ge
     doped[:, flag] = 1
     return _put_site(A, chosen, slot, doped)
 
+# %% ../nbs/11a_augment.ipynb #c005_10
 def augmentation_tables(A: torch.Tensor, c: torch.Tensor, layout) -> dict:
     "What augmentation draws from, built once from the training set: substitution classes, elements present, site pool, site partners."
     return {"classes": substitution_classes(layout), "present": (A[:, layout.A["occupancy"], :].sum((0, 2)) > 0).cpu(),
             "sites": site_pool(A, c, layout), "partners": site_partners(A, layout)}
 
+# %% ../nbs/11a_augment.ipynb #c005_11
 def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, settings: Augmentation, tables: dict,
                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     "A training batch transformed as `settings` say, in their order: substitution, lattice scale, jitter, doping, mixing, dropout."
@@ -152,4 +162,3 @@ def augment_batch(A: torch.Tensor, c: torch.Tensor, layout, settings: Augmentati
     if s.mix > 0: A = mix_sites(A, c, layout, tables["sites"], s.mix, generator)
     if s.drop > 0: A = drop_sites(A, layout, s.drop, generator)
     return A, c
-

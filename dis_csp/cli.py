@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, inspect, json, math, os, sys, traceback, warnings
 from pathlib import Path
 import dis_csp
-from .core import DisCspError, UsageError
+from .core import DisCspError, UsageError, missing_extra_message
 
 # %% auto #0
 __all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'cmd_summary', 'cmd_featurize', 'cmd_train',
@@ -113,6 +113,7 @@ def cmd_train(args):
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
 
+# %% ../nbs/90_cli.ipynb #c007_2
 def cmd_evaluate(args):
     "Reconstruction metrics (paper Tables 1-2) of a checkpoint."
     from dis_csp.evaluate import evaluate
@@ -138,8 +139,8 @@ def _add_train(t):
     t.set_defaults(func=cmd_train)
 
 def _add_evaluate(e):
-    e.add_argument("--checkpoint", required=True)
-    e.add_argument("--data", required=True, help="a dataset folder or any CIF source (featurized on the fly)")
+    e.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
+    e.add_argument("--data", help="a dataset folder or any CIF source (featurized on the fly; default: the run's dataset)")
     e.add_argument("--out", help="a JSON file to write the metrics to (or a folder, for OUT/metrics.json)")
     e.add_argument("--force", action="store_true", help="write into a folder that holds other files too")
     e.add_argument("--split", default="test", choices=["train", "val", "test", "all"],
@@ -187,6 +188,7 @@ def cmd_sample(args):
     print(json.dumps({k: m[k] for k in keys}, indent=2))
     print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
 
+# %% ../nbs/90_cli.ipynb #c009_2
 def cmd_condition(args):
     "Conditioned generation by gradient descent in latent space."
     from dis_csp.condition import Conditions, Search, condition_run
@@ -199,7 +201,7 @@ def cmd_condition(args):
 
 def _add_sample(s):
     from dis_csp.sample import sample_run, MAX_SAMPLES
-    s.add_argument("--checkpoint", required=True, help="best.pt of a run (its samplers are fitted once, with the run)")
+    s.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
     s.add_argument("--sampler", default=_default(sample_run, "sampler"), choices=["kde", "gmm", "gaussian", "test"],
                    help="latent sampler; 'test' encodes the run's test split (default %(default)s)")
     s.add_argument("--n", type=POSITIVE_INT, default=_default(sample_run, "n"),
@@ -215,7 +217,7 @@ def _add_sample(s):
 
 def _add_condition(c):
     from dis_csp.condition import Search, MAX_CANDIDATES
-    c.add_argument("--checkpoint", required=True)
+    c.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
     c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
     c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
     c.add_argument("--allow-other-elements", action="store_true")
@@ -243,6 +245,7 @@ def parse_settings(items) -> dict:
         overrides.setdefault(name, {})[param] = value
     return overrides
 
+# %% ../nbs/90_cli.ipynb #c010_2
 def cmd_figures(args):
     "Execute every paper notebook on a run with papermill; write OUT/index.html."
     from dis_csp.figures import render_figures
@@ -254,7 +257,7 @@ def cmd_figures(args):
 
 def _add_figures(f):
     from dis_csp.figures import PAPER_NOTEBOOKS
-    f.add_argument("--run", required=True, help="run folder (best.pt, split.json, history.csv)")
+    f.add_argument("--run", help="a run folder (best.pt, history.csv) or a shipped model's name (default: the shipped model)")
     f.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     f.add_argument("--only", nargs="+", metavar="NAME", help=f"some of: {' '.join(nb.name for nb in PAPER_NOTEBOOKS)}")
     f.add_argument("--set", action="append", metavar="FIGURE.PARAM=VALUE",
@@ -298,6 +301,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def _one_line(e: BaseException) -> str:
     "What went wrong, in one line."
     if isinstance(e, DisCspError): text = str(e)
+    elif isinstance(e, ModuleNotFoundError) and missing_extra_message(e.name or ""): text = missing_extra_message(e.name)
     elif isinstance(e, MemoryError): text = "out of memory (ask for less: fewer samples, cells or workers)"
     elif isinstance(e, OSError): text = f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}"
     else: text = f"internal error: {type(e).__name__}: {e} (a bug in dis-csp; please report it with the output of --debug)"
@@ -324,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         except (Exception, MemoryError) as e:
             if debug: traceback.print_exc()
             print(f"dis-csp {args.command}: error: {_one_line(e)}", file=sys.stderr)
-            return 2 if isinstance(e, UsageError) else 1
+            missing = isinstance(e, ModuleNotFoundError) and missing_extra_message(e.name or "")
+            return 2 if isinstance(e, UsageError) or missing else 1
     return 0
 
 # %% ../nbs/90_cli.ipynb #c014

@@ -22,6 +22,7 @@ def element_occupancies(species) -> dict[str, float]:
         out[el] = out.get(el, 0.0) + float(occ)
     return out
 
+# %% ../nbs/07_compare.ipynb #c005_2
 class OccupancyComparator(AbstractComparator):
     "Sites are equal when they hold the same elements with occupancies within `occupancy_tol`."
     def __init__(self, occupancy_tol: float = 0.01): self.occupancy_tol = occupancy_tol
@@ -32,6 +33,7 @@ class OccupancyComparator(AbstractComparator):
         return tuple(sorted(element_occupancies(composition)))
     def as_dict(self): return {"@module": type(self).__module__, "@class": type(self).__name__, "occupancy_tol": self.occupancy_tol}
 
+# %% ../nbs/07_compare.ipynb #c005_3
 def disorder_matcher(occupancy_tol: float = 0.01, **kwargs) -> StructureMatcher:
     "A pymatgen StructureMatcher that compares disordered sites by element and occupancy."
     return StructureMatcher(comparator=OccupancyComparator(occupancy_tol), **kwargs)
@@ -53,6 +55,7 @@ def merge_coincident_sites(structure: Structure, tol: float = 0.01) -> Structure
     if not drop: return s
     return Structure(s.lattice, [species[i] for i in keep], s.frac_coords[keep])
 
+# %% ../nbs/07_compare.ipynb #c008_2
 def _fractions(structure) -> dict[str, float]:
     tot = {}
     for site in structure:

@@ -22,6 +22,7 @@ __all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses',
 class ConditionError(UsageError):
     "Conditions that cannot be met or are not understood."
 
+# %% ../nbs/19_condition.ipynb #c005_2
 def _element_symbol(name: str) -> str:
     sym = str(name).strip()
     sym = sym[:1].upper() + sym[1:].lower()
@@ -216,13 +217,15 @@ def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, searc
 # %% ../nbs/19_condition.ipynb #c016
 def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), data=None, progress: bool = True,
                   force: bool = False) -> dict:
-    "Conditioned generation with `checkpoint`'s run: CIFs, samples.jsonl and metrics.json in `out`."
+    "Conditioned generation with `checkpoint` (a path, a run or a shipped model; None: 'default'): CIFs, samples.jsonl, metrics.json in `out`."
     from dis_csp.sample import write_samples, open_generation_folder
     from dis_csp.runs import open_run, store_run_extras, run_samplers
+    from dis_csp.pretrained import resolve_checkpoint
     cond.require_some()
     t0 = time.time()
-    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
-    samplers, fitted = run_samplers(checkpoint, data, out, progress)
+    checkpoint = resolve_checkpoint(checkpoint)
+    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"], need_data=False)
+    samplers, fitted = run_samplers(checkpoint, data, out, progress, need=["kde"])
     folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), **asdict(search)}, force)
     kde = samplers["kde"]
     z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)

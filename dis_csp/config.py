@@ -39,6 +39,7 @@ class LossWeights:
     disordered: float = 0.1
     coordinates: float = 1.0
 
+# %% ../nbs/09a_config.ipynb #c007_2
 @dataclass(frozen=True)
 class LossSettings:
     "The loss: Eq. (5) of the paper, seven reconstruction terms and the KL divergence."

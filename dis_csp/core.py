@@ -8,13 +8,15 @@ import contextlib, hashlib, os, re, tempfile, json
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DisCspError', 'UsageError', 'check_seed', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json',
-           'safe_name', 'text_sha256', 'file_sha256', 'repo_root', 'default_collection']
+__all__ = ['EXTRA_OF', 'DisCspError', 'UsageError', 'check_seed', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json',
+           'safe_name', 'text_sha256', 'file_sha256', 'MissingExtra', 'missing_extra_message', 'require', 'repo_root',
+           'default_collection']
 
 # %% ../nbs/00_core.ipynb #c005
 class DisCspError(Exception):
     "Base class of every error dis-csp raises for bad input."
 
+# %% ../nbs/00_core.ipynb #c005_2
 class UsageError(DisCspError):
     "A request that cannot be carried out as asked: a bad option value, a missing input, an output folder not ours."
 
@@ -45,6 +47,7 @@ def fsync_dir(path: str | os.PathLike) -> None:
     except OSError: pass
     finally: os.close(fd)
 
+# %% ../nbs/00_core.ipynb #c008_2
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", sync: bool = True):
     "A file to stream into that appears at `path` only when the block ends without error (temp file + rename)."
@@ -62,6 +65,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", sync: bool = True):
         Path(tmp).unlink(missing_ok=True)
         raise
 
+# %% ../nbs/00_core.ipynb #c008_3
 def atomic_write(path: str | os.PathLike, data: str | bytes, sync: bool = True) -> Path:
     "Write `data` to `path` through a temporary file and a rename; return the path."
     with atomic_open(path, "wb", sync) as f: f.write(data.encode() if isinstance(data, str) else data)
@@ -85,16 +89,38 @@ def safe_name(text, max_length: int = 80) -> str:
         name += "-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return name
 
+# %% ../nbs/00_core.ipynb #c010c_2
 def text_sha256(text: str | bytes) -> str:
     "Hex SHA-256 of a text (UTF-8) or bytes."
     return hashlib.sha256(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text).hexdigest()
 
+# %% ../nbs/00_core.ipynb #c010c_3
 def file_sha256(path: str | os.PathLike) -> str:
     "Hex SHA-256 of a file's bytes, read in chunks."
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #c010f
+EXTRA_OF = {**dict.fromkeys(["pandas", "tabulate", "plotly", "kaleido", "ipywidgets", "anywidget", "crystal_toolkit", "dash",
+                             "papermill", "ipykernel", "jupyterlab", "IPython"], "notebooks"),
+            **dict.fromkeys(["chgnet", "dask", "distributed", "ase"], "cells"),
+            **dict.fromkeys(["nbdev", "pytest", "hypothesis", "playwright", "psutil"], "dev")}
+
+class MissingExtra(UsageError):
+    "A feature whose optional dependencies are not installed."
+
+def missing_extra_message(module: str, feature: str = "this") -> str | None:
+    "How to get `module` (the extra that brings it), or None for a module no extra brings."
+    extra = EXTRA_OF.get(module.split(".")[0])
+    return f"{feature} needs {module.split('.')[0]}, which is not installed: pip install 'dis-csp[{extra}]'" if extra else None
+
+def require(*modules: str, feature: str = "this") -> None:
+    "MissingExtra naming the extra to install if any of `modules` cannot be imported."
+    import importlib.util
+    for m in modules:
+        if importlib.util.find_spec(m) is None: raise MissingExtra(missing_extra_message(m, feature) or f"{feature} needs {m}")
 
 # %% ../nbs/00_core.ipynb #c012
 def repo_root() -> Path:
@@ -106,6 +132,7 @@ def repo_root() -> Path:
         if (p / "pyproject.toml").exists() and (p / "dis_csp").is_dir(): return p
     return starts[0]
 
+# %% ../nbs/00_core.ipynb #c012_2
 def default_collection(sample: bool = False) -> Path:
     "Path of the embedded open CIF collection (or its 200-entry sample)."
     name = "open_inorganic_cifs_sample200.jsonl.gz" if sample else "open_inorganic_cifs.jsonl.gz"

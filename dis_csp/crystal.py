@@ -57,8 +57,11 @@ class WyckoffCrystal:
     @property
     def formula(self) -> str:
         "Reduced-free formula of the conventional cell, elements by electronegativity as pymatgen orders them."
+        import warnings
         from pymatgen.core import Composition
-        return Composition(self.composition).formula
+        with warnings.catch_warnings():      # noble gases have no Pauling electronegativity: pymatgen says so each time
+            warnings.filterwarnings("ignore", "No Pauling electronegativity")
+            return Composition(self.composition).formula
 
     def to_dict(self) -> dict:
         d = asdict(self)

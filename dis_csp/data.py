@@ -18,9 +18,11 @@ __all__ = ['SKIP_REASONS', 'MAX_CIF_BYTES', 'DataSourceError', 'InputNotFound', 
 class DataSourceError(DisCspError):
     "A CIF source that cannot be read at all: a missing path, a corrupt archive, a lone file that is not a CIF."
 
+# %% ../nbs/01_data.ipynb #c005_2
 class InputNotFound(DataSourceError, UsageError):
     "A source path that does not exist."
 
+# %% ../nbs/01_data.ipynb #c005_3
 SKIP_REASONS = {
     "unreadable": "the file could not be read (permissions, I/O error, a broken link)",
     "not_cif": "the text holds no CIF data block (`data_...`) or is binary",
@@ -56,6 +58,7 @@ def looks_like_cif(text: str) -> bool:
     if "\x00" in text[:100_000]: return False
     return text.startswith("data_") or "\ndata_" in text or "\rdata_" in text
 
+# %% ../nbs/01_data.ipynb #c008_2
 def decode_cif_bytes(raw: bytes) -> str:
     "CIF bytes as text: UTF-8 if possible, else Latin-1 (old CIFs use it for author names)."
     try: return raw.decode("utf-8")

@@ -95,12 +95,15 @@ class Dataset:
 
     def __len__(self): return len(self.ids)
 
+# %% ../nbs/08_dataset.ipynb #c006_2
 class DatasetError(DisCspError):
     "A dataset folder that is damaged."
 
+# %% ../nbs/08_dataset.ipynb #c006_3
 class DatasetNotFound(DatasetError, UsageError):
     "A path that holds no dataset."
 
+# %% ../nbs/08_dataset.ipynb #c006_4
 def load_dataset(path) -> Dataset:
     "Load a dataset written by `build_dataset`; `DatasetError` naming the file and the reason if it is not usable."
     path = Path(path)
@@ -121,6 +124,7 @@ def load_dataset(path) -> Dataset:
     if not (np.isfinite(A).all() and np.isfinite(c).all()): raise DatasetError(f"{path}: dataset.npz holds NaN or infinite values")
     return Dataset(A, c, ids, crystals, layout, path)
 
+# %% ../nbs/08_dataset.ipynb #c006_5
 def dataset_fingerprint(ds: Dataset) -> str:
     "SHA-256 of a dataset's content (ids and tensors): what a run records, so that it is never resumed on other data."
     h = hashlib.sha256()

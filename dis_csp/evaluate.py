@@ -15,8 +15,8 @@ from .representation import TensorLayout, encode_many
 from .model import load, DisorderedVAE, LatticeScaler
 
 # %% auto #0
-__all__ = ['symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics', 'load_eval_data',
-           'evaluate']
+__all__ = ['symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics', 'run_split',
+           'load_eval_data', 'evaluate']
 
 # %% ../nbs/13_evaluate.ipynb #c005
 def symmetry_matches(sg: np.ndarray, letters: np.ndarray, mults: np.ndarray) -> np.ndarray:
@@ -56,6 +56,7 @@ def predict(model: DisorderedVAE, scaler: LatticeScaler, A: np.ndarray, c: np.nd
         outs["space_group"].append(o["space_group"].argmax(-1) + 1); outs["latent"].append(mu)
     return {k: torch.cat(v).cpu().numpy() for k, v in outs.items()}
 
+# %% ../nbs/13_evaluate.ipynb #c011_2
 def true_values(A: np.ndarray, c: np.ndarray, layout: TensorLayout) -> dict:
     "The true values of every head, by name, in the same form as `predict` gives (sites last but one)."
     L = layout.A
@@ -64,6 +65,7 @@ def true_values(A: np.ndarray, c: np.ndarray, layout: TensorLayout) -> dict:
             "coordinates": A[:, layout.xyz, :].transpose(0, 2, 1), "lattice": c[:, layout.c["lattice"]].astype(np.float64),
             "space_group": c[:, layout.c["space_group"]].argmax(1) + 1}
 
+# %% ../nbs/13_evaluate.ipynb #c011_3
 def reconstruction_metrics(pred: dict, A: np.ndarray, c: np.ndarray, layout: TensorLayout) -> dict:
     "The metrics of paper Tables 1-2 for predictions `pred` of tensors (A, c)."
     t = true_values(A, c, layout)
@@ -93,16 +95,33 @@ def reconstruction_metrics(pred: dict, A: np.ndarray, c: np.ndarray, layout: Ten
     return out
 
 # %% ../nbs/13_evaluate.ipynb #c015
-def load_eval_data(data, layout: TensorLayout, run_dir: Path, split: str):
-    "Tensors (A, c), ids and rejection counts of a dataset folder (the run's `split` if it has one) or a CIF source."
+def _recorded_dataset(checkpoint) -> Path:
+    "The dataset folder a run records (its train_config.json), looked for here and under the repository root."
+    from dis_csp.core import repo_root
+    try: recorded = Path(json.loads((Path(checkpoint).parent / "train_config.json").read_text())["dataset"])
+    except (OSError, ValueError, KeyError, TypeError): raise UsageError(f"{checkpoint}: no record of its dataset; pass --data") from None
+    for path in (recorded, repo_root() / recorded):
+        if (path / "dataset.npz").exists(): return path
+    raise UsageError(f"{checkpoint}: its dataset {recorded} is not here; pass --data (a dataset folder or CIFs)")
+
+def run_split(checkpoint, ids: list[str]) -> dict[str, list[str]]:
+    "The train / val / test ids of `checkpoint`'s run: its split.json, or the split its configuration makes of `ids`."
+    path = Path(checkpoint).parent / "split.json"
+    if path.exists(): return json.loads(path.read_text())
+    from dis_csp.train import make_split
+    from dis_csp.model import read_checkpoint
+    t = read_checkpoint(checkpoint)["run_config"].train
+    return make_split(ids, t.seed, t.split)
+
+def load_eval_data(data, layout: TensorLayout, checkpoint, split: str):
+    "Tensors (A, c), ids and rejection counts of a dataset folder (`checkpoint`'s run's `split` of it) or a CIF source."
     from dis_csp.dataset import load_dataset
     path = Path(data)
     if (path / "dataset.npz").exists():
         ds = load_dataset(path)
         ids, rejected = ds.ids, {}
-        split_file = run_dir / "split.json"
-        if split != "all" and split_file.exists():
-            wanted = json.loads(split_file.read_text())[split]
+        if split != "all":
+            wanted = run_split(checkpoint, ds.ids)[split]
             index = {cid: i for i, cid in enumerate(ds.ids)}
             missing = [w for w in wanted if w not in index]
             if missing: raise DisCspError(f"{path}: lacks {len(missing)} crystals of the run's {split} split (another dataset?); use split='all'")
@@ -120,12 +139,16 @@ def load_eval_data(data, layout: TensorLayout, run_dir: Path, split: str):
     A, c = encode_many(crystals, layout)
     return A, c, [x.id for x in crystals], dict(rejected)
 
-def evaluate(checkpoint, data, out=None, split: str = "test", device: str = "cpu", force: bool = False) -> dict:
-    "Reconstruction metrics of `checkpoint` on `data`; written to `out` (a JSON file, or a folder) when given."
+# %% ../nbs/13_evaluate.ipynb #c015_2
+def evaluate(checkpoint=None, data=None, out=None, split: str = "test", device: str = "cpu", force: bool = False) -> dict:
+    "Reconstruction metrics of `checkpoint` (None: the shipped model) on `data` (None: its run's dataset); written to `out`."
     from dis_csp.outputs import write_json_output, input_record
+    from dis_csp.pretrained import resolve_checkpoint
     if split not in ("train", "val", "test", "all"): raise UsageError(f"split must be train, val, test or all, not {split!r}")
+    checkpoint = resolve_checkpoint(checkpoint)
+    if data is None: data = _recorded_dataset(checkpoint)
     model, scaler = load(checkpoint, device)
-    A, c, ids, rejected = load_eval_data(data, model.layout, Path(checkpoint).parent, split)
+    A, c, ids, rejected = load_eval_data(data, model.layout, checkpoint, split)
     metrics = reconstruction_metrics(predict(model, scaler, A, c), A, c, model.layout)
     metrics = {"n_structures": metrics.pop("n_structures"), "n_rejected": rejected, **metrics}
     if out: write_json_output(out, "evaluate", "metrics.json", metrics, {"checkpoint": input_record(checkpoint),

@@ -90,6 +90,7 @@ def element_number(symbol: str, label: bool = False) -> int:
         if z > 0 and gemmi.Element(cand).name.lower() == cand.lower() or cand in ("D", "T"): return z
     return 0
 
+# %% ../nbs/04_featurize.ipynb #c008_2
 def _declared_cell(block) -> np.ndarray:
     "The six cell parameters as the CIF states them (angles it leaves out: 90); NaN where a value is not a number."
     out = []
@@ -389,6 +390,7 @@ def _structure_cell(structure) -> dict:
 class CifText(str):
     "CIF content (never a file name): `featurize(CifText(text))` reads `text` itself, whatever it looks like."
 
+# %% ../nbs/04_featurize.ipynb #c023_2
 def _cif_text(source, where: str) -> tuple[str, str, str]:
     "(text, how errors name it, id from a file name) of CIF text, bytes or a path."
     if isinstance(source, CifText): return str(source), where, ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html, json, os, sys, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import DisCspError, UsageError, repo_root
+from .core import DisCspError, UsageError, repo_root, require
 from .outputs import OutputFolder
 
 # %% auto #0
@@ -24,6 +24,7 @@ class PaperNotebook:
     what: str          # one line on what it shows
     uses_run: bool = True
 
+# %% ../nbs/22_figures.ipynb #c004_2
 PAPER_NOTEBOOKS = [
     PaperNotebook("fig2", "fig2_data_distribution.ipynb", "Fig. 2: data distribution",
                   "The ten distribution panels of the featurized dataset, ordered vs disordered crystals.", False),
@@ -43,6 +44,9 @@ PAPER_NOTEBOOKS = [
                   "and crystals."),
     PaperNotebook("fig11", "fig11_virtual_cells.ipynb", "Fig. 11: virtual cells",
                   "Energy and density distributions of ordered supercells of disordered AgSbTe2 (CHGNet).", False),
+    PaperNotebook("ablations", "ablations.ipynb", "Ablations of the default preset",
+                  "What each choice of the default preset did to the test split, one change at a time (the record of the "
+                  "runs that built it, and any run folders given with --set ablations.runs_dir=...).", False),
 ]
 
 def paper_notebook_dir() -> Path:
@@ -76,18 +80,22 @@ def check_overrides(overrides: dict, src: Path):
                                        else isinstance(value, want) and (want is not int or not isinstance(value, bool)))
             if not fits: raise UsageError(f"{name}.{key}={value!r}: expected {want.__name__} (like its default {default!r})")
 
+# %% ../nbs/22_figures.ipynb #c006_2
 def _legacy_figures(path: Path) -> bool:
     try: return "dis-csp: figures and tables of the paper" in (path / "index.html").read_text()[:2000]
     except OSError: return False
 
-def render_figures(run_dir, out, data=None, only=None, overrides: dict | None = None, rerun: bool = False,
+def render_figures(run_dir=None, out="out", data=None, only=None, overrides: dict | None = None, rerun: bool = False,
                    progress: bool = True, kernel: str = "python3", force: bool = False) -> list[dict]:
     "Execute the paper notebooks on `run_dir` into `out`; write `out/index.html`; one status dict per notebook."
+    require("papermill", "plotly", "pandas", "tabulate", "kaleido", feature="figures")
     import papermill as pm
     from dis_csp.runs import run_dataset
-    run_dir, out = Path(run_dir).resolve(), Path(out).resolve()
-    ckpt = run_dir / "best.pt"
-    if not ckpt.exists(): raise UsageError(f"{run_dir}: no best.pt (train a run with `dis-csp train` first)")
+    from dis_csp.pretrained import resolve_checkpoint
+    ckpt = resolve_checkpoint(run_dir)
+    if not ckpt.is_file(): raise UsageError(f"{run_dir}: no best.pt (train a run with `dis-csp train` first)")
+    ckpt = ckpt.resolve()
+    run_dir, out = ckpt.parent, Path(out).resolve()
     data = run_dataset(ckpt, data).resolve()
     src = paper_notebook_dir()
     chosen = [nb for nb in PAPER_NOTEBOOKS if not only or nb.name in only]

@@ -19,7 +19,7 @@ from .reconstruct import cell_points
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
            'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'decode_latents',
-           'calibrate_flag_threshold']
+           'matching_threshold', 'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
 @torch.no_grad()
@@ -113,6 +113,7 @@ class Decoded:
     head_sma: bool = True                            # the same for the heads' own argmax (before any constraint)
     repairs: dict = field(default_factory=dict)      # constrained mode: name -> count
 
+# %% ../nbs/16_generate.ipynb #c015_2
 _LETTER_IDX = {l: i + 1 for i, l in enumerate(WYCKOFF_LETTERS)}
 
 def _element(z_index: int) -> str: return gemmi.Element(int(z_index) + 1).name
@@ -156,6 +157,7 @@ def decode_raw(h: dict, min_occupancy: float = 0.01, flag_threshold: float = 0.5
         sites.append(WyckoffSite(letter, int(mult[j]), xyz, occ, bool(h["disordered"][j] > flag_threshold)))
     return Decoded(WyckoffCrystal(number, project_lattice(number, h["lattice"]), sites, id=id), None, sma, sma)
 
+# %% ../nbs/16_generate.ipynb #c015_3
 def _constrained_site(h, j, number, allowed, min_occupancy, vacancy_tolerance, flag_threshold, note) -> WyckoffSite | None:
     "Site slot `j` of heads `h` made to fit space group `number`: best allowed letter, its multiplicity, projected xyz."
     table = multiplicity_table()
@@ -212,6 +214,7 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
     return Decoded(crystal, None, fits, head_sma, repairs)
 
+# %% ../nbs/16_generate.ipynb #c015_4
 def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
                  max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
     "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
@@ -220,6 +223,7 @@ def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01
         return decode_constrained(h, min_occupancy, vacancy_tolerance, max_multiplicity, flag_threshold, symprec, id)
     raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
 
+# %% ../nbs/16_generate.ipynb #c015_5
 def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01, angle_tolerance: float = 5.0) -> int | None:
     "The space group spglib finds for the full cell (distinct occupancies distinct species; pymatgen's default"
     " tolerances), None if it cannot."
@@ -233,6 +237,7 @@ def found_space_group(crystal: WyckoffCrystal, symprec: float = 0.01, angle_tole
     try: return spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance).number
     except Exception: return None
 
+# %% ../nbs/16_generate.ipynb #c015_6
 def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda k: None, step: float = 0.02) -> WyckoffCrystal:
     "`crystal`, changed as little as needed so that spglib finds exactly its space group at `symprec` (Å)."
     import copy
@@ -290,6 +295,16 @@ def decode_latents(model, scaler, z, mode: str = "constrained", ids=None, **kwar
             for i in range(len(z))]
 
 # %% ../nbs/16_generate.ipynb #c025
+def matching_threshold(H: dict, true_share: float, grid=np.arange(0.2, 0.525, 0.025), max_multiplicity: int = 50) -> float:
+    "The flag threshold of `grid` at which heads `H` decode (constrained) to `true_share` disordered crystals (ties: higher)."
+    n = len(H["space_group"])
+    def share(th):
+        return np.mean([decode_heads({k: v[i] for k, v in H.items()}, flag_threshold=th,
+                                     max_multiplicity=max_multiplicity).crystal.is_disordered for i in range(n)])
+    gaps = [abs(share(th) - true_share) for th in grid]
+    return float(np.round(grid[len(grid) - 1 - int(np.argmin(gaps[::-1]))], 4))
+
+# %% ../nbs/16_generate.ipynb #c025_2
 def calibrate_flag_threshold(model, scaler, A: np.ndarray, c: np.ndarray, grid=np.arange(0.2, 0.525, 0.025),
                              max_crystals: int = 400, seed: int = 0) -> float:
     "Flag threshold at which decoded (constrained) crystals of tensors (A, c) are as often disordered as the true ones."
@@ -299,8 +314,4 @@ def calibrate_flag_threshold(model, scaler, A: np.ndarray, c: np.ndarray, grid=n
     L = model.layout.A
     truth = ((A[:, L["disordered"].start, :] > 0.5) & (A[:, L["multiplicity"], :].argmax(1) > 0)).any(1).mean()
     H = head_probabilities(model, scaler, predict(model, scaler, A, c)["latent"])
-    def share(th):
-        return np.mean([decode_heads({k: v[i] for k, v in H.items()}, flag_threshold=th,
-                                     max_multiplicity=model.layout.max_multiplicity).crystal.is_disordered for i in range(len(A))])
-    gaps = [abs(share(th) - truth) for th in grid]
-    return float(np.round(grid[len(grid) - 1 - int(np.argmin(gaps[::-1]))], 4))   # ties: the higher threshold
+    return matching_threshold(H, truth, grid, model.layout.max_multiplicity)

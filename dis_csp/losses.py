@@ -30,6 +30,7 @@ def periodic_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     d = a - b
     return d - torch.round(d)
 
+# %% ../nbs/11_losses.ipynb #c007_2
 def loss_terms(out: VAEOutput, tgt: dict, config: LossSettings) -> dict[str, torch.Tensor]:
     "Unweighted loss terms by name (each a scalar)."
     mask = tgt["site_mask"] if config.mask_padding else torch.ones_like(tgt["site_mask"])
@@ -54,6 +55,7 @@ def loss_terms(out: VAEOutput, tgt: dict, config: LossSettings) -> dict[str, tor
             "disordered": per_site(F.binary_cross_entropy_with_logits(out.disordered, tgt["disordered"], reduction="none")),
             "coordinates": per_site((d ** 2).mean(-1))}
 
+# %% ../nbs/11_losses.ipynb #c007_3
 def total_loss(terms: dict, config: LossSettings, kl_scale: float = 1.0) -> torch.Tensor:
     "The weighted sum of Eq. (5); `kl_scale` multiplies the KL weight (warm-up)."
     w = config.weights

@@ -38,6 +38,7 @@ def oxidation_states(symbol: str) -> tuple[int, ...]:
     except Exception: states = None
     return tuple(states) if states else (0,)
 
+# %% ../nbs/17_metrics.ipynb #c008_2
 def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bool:
     "True if one oxidation state per element makes |sum(n_el * q_el)| <= `tolerance` per atom, or all are metals."
     els = [e for e, n in composition.items() if n > 1e-6]
@@ -63,6 +64,7 @@ def density(crystal: WyckoffCrystal) -> float:
     mass = sum(n * float(Element(el).atomic_mass) for el, n in crystal.composition.items())
     return mass / Lattice.from_parameters(*crystal.lattice).volume * AVOGADRO_CM3
 
+# %% ../nbs/17_metrics.ipynb #c011_2
 def sample_checks(crystal: WyckoffCrystal, min_distance: float = 0.5, charge_tolerance: float = 0.02) -> dict:
     "Checks and descriptors of one generated crystal."
     sg = space_group(crystal.space_group)
@@ -113,6 +115,7 @@ class MatchIndex:
         self.fractions.append(frac); self.groups[key].append(len(self.crystals) - 1)
         return len(self.crystals) - 1
 
+# %% ../nbs/17_metrics.ipynb #c014_2
 def uniqueness_novelty(crystals: list, reference: list | None = None, progress: bool = False) -> tuple[list, list]:
     "Per crystal: unique among the earlier ones; novel with respect to `reference` (None where no reference)."
     from tqdm.auto import tqdm
@@ -130,6 +133,7 @@ def wasserstein_distances(samples: list[dict], reference: list[dict],
     from scipy.stats import wasserstein_distance
     return {k: float(wasserstein_distance([s[k] for s in samples], [r[k] for r in reference])) for k in keys}
 
+# %% ../nbs/17_metrics.ipynb #c016_2
 def generation_metrics(decoded: list, checks: list[dict], reference_checks: list[dict] | None = None,
                        unique: list | None = None, novel: list | None = None) -> dict:
     "The metrics.json of a batch: `decoded` (one per latent), `checks` (one per decoded crystal, same order)."

@@ -35,6 +35,7 @@ def element_descriptors(layout: TensorLayout = TensorLayout()) -> torch.Tensor:
     out[rows - 1, -1] = 1
     return out
 
+# %% ../nbs/10_model.ipynb #c006b_2
 def space_group_descriptors() -> torch.Tensor:
     "(230, features): crystal system (7), centring (7), point group (32), hundreds / tens / units of the number (3+10+10)."
     import gemmi
@@ -79,6 +80,7 @@ class VAEOutput:
     mu: torch.Tensor             # latent mean (B, latent)
     logvar: torch.Tensor         # latent log-variance (B, latent)
 
+# %% ../nbs/10_model.ipynb #c008_2
 class DisorderedVAE(nn.Module):
     "VAE over the Wyckoff representation (paper Fig. 6)."
     def __init__(self, config: ModelSettings = ModelSettings(), layout: TensorLayout = TensorLayout()):
@@ -193,9 +195,11 @@ CHECKPOINT_FORMAT = "dis-csp-vae/2"
 class CheckpointError(DisCspError):
     "A file that is not a usable dis-csp checkpoint."
 
+# %% ../nbs/10_model.ipynb #c014_2
 class CheckpointNotFound(CheckpointError, UsageError):
     "A checkpoint path that does not exist."
 
+# %% ../nbs/10_model.ipynb #c014_3
 def checkpoint_dict(model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> dict:
     "The checkpoint of `model` trained with `config`, as a dict (extra entries such as optimizer state or epoch as given)."
     assert config.model == model.config, "the model was not built from this configuration"
@@ -203,17 +207,20 @@ def checkpoint_dict(model: DisorderedVAE, scaler: LatticeScaler, config: RunConf
             "scaler": {"mean": list(scaler.mean), "std": list(scaler.std)},
             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
 
+# %% ../nbs/10_model.ipynb #c014_4
 def checkpoint_bytes(model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> bytes:
     "The checkpoint of `model` as the bytes of a `torch.save` file."
     import io
     buf = io.BytesIO(); torch.save(checkpoint_dict(model, scaler, config, **extra), buf)
     return buf.getvalue()
 
+# %% ../nbs/10_model.ipynb #c014_5
 def save_checkpoint(path, model: DisorderedVAE, scaler: LatticeScaler, config: RunConfig, **extra) -> Path:
     "Write a checkpoint atomically."
     from dis_csp.core import atomic_write
     return atomic_write(path, checkpoint_bytes(model, scaler, config, **extra))
 
+# %% ../nbs/10_model.ipynb #c014_6
 def _from_format_1(ck: dict) -> dict:
     "The settings of a first-format checkpoint as a RunConfig dict; ValueError naming an option that no longer exists."
     m, t = dict(ck["config"]), dict(ck.get("train_config") or {})
@@ -254,6 +261,7 @@ def read_checkpoint(path) -> dict:
         raise CheckpointError(f"{path}: its configuration is not one this dis-csp knows ({e})") from None
     return ck
 
+# %% ../nbs/10_model.ipynb #c014_7
 def load(path, device: str = "cpu") -> tuple[DisorderedVAE, LatticeScaler]:
     "The model (in eval mode) and lattice scaler stored in a checkpoint."
     ck = read_checkpoint(path)

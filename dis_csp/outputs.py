@@ -19,6 +19,7 @@ MARKER_PREFIX = ".dis-csp-"
 class OutputError(UsageError):
     "An output folder (or file) that cannot be used as asked; nothing in it was changed."
 
+# %% ../nbs/00a_outputs.ipynb #c005_2
 def _marker_name(command: str) -> str: return f"{MARKER_PREFIX}{command}.json"
 
 def _read_marker(path: Path) -> dict | None:
@@ -44,6 +45,7 @@ def made_by(command: str, inputs: dict | None = None, params: dict | None = None
     return {"command": command, "version": dis_csp.__version__, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "inputs": inputs or {}, "params": params or {}}
 
+# %% ../nbs/00a_outputs.ipynb #c005_3
 def input_record(path) -> dict:
     "How a marker names an input: its path and, for a file, the SHA-256 of its content."
     p = Path(path)

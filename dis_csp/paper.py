@@ -62,10 +62,10 @@ def demo_warning(run_dir) -> str | None:
     run = Path(run_dir)
     try:
         record = json.loads((run / "train_config.json").read_text())
-        split = json.loads((run / "split.json").read_text())
+        split = json.loads((run / "split.json").read_text()) if (run / "split.json").exists() else {}
     except (OSError, ValueError): return f"the run {run} has no record of how it was trained; its numbers cannot be compared"
     epochs = (record.get("config") or {}).get("train", {}).get("epochs", record.get("epochs", 0))
-    n_train = len(split.get("train", []))
+    n_train = len(split["train"]) if "train" in split else record.get("n_train", 0)
     if record.get("preset") == "tiny" or epochs < 50 or n_train < 1000:
         return (f"DEMONSTRATION MODEL: {epochs} epochs on {n_train} training crystals (preset {record.get('preset')!r}). "
                 "These numbers only show that the pipeline runs; they say nothing about the accuracy of dis-csp. "

@@ -102,6 +102,7 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     fpr = np.concatenate([[0], np.cumsum(~l) / max((~l).sum(), 1)])
     return fpr, tpr, float(np.trapezoid(tpr, fpr) if hasattr(np, "trapezoid") else np.trapz(tpr, fpr))
 
+# %% ../nbs/13a_plots.ipynb #c011_2
 def reconstruction_figures(pred: dict, A: np.ndarray, c: np.ndarray, layout) -> dict[str, go.Figure]:
     "Figures 8 (crystal), 9 (sites) and 10 (SMA) of the paper for decoded predictions `pred` of tensors (A, c)."
     from dis_csp.symmetry import multiplicity_table

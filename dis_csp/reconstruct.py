@@ -19,6 +19,7 @@ __all__ = ['ReconstructError', 'site_points', 'to_structure', 'cell_points', 'to
 class ReconstructError(DisCspError):
     "A `WyckoffCrystal` whose sites do not fit its space group (a letter it lacks, a wrong multiplicity ...)."
 
+# %% ../nbs/03a_reconstruct.ipynb #c004_2
 @functools.lru_cache(maxsize=4096)
 def _orbit_cached(number: int, xyz: tuple, tol: float) -> np.ndarray:
     pts = orbit(space_group(number), xyz, tol)
@@ -36,6 +37,7 @@ def site_points(crystal: WyckoffCrystal, site: WyckoffSite, tol: float = 1e-4) -
                                f"in space group {sg.number} ({site.letter} has multiplicity {sg.multiplicity(site.letter)})")
     return pts
 
+# %% ../nbs/03a_reconstruct.ipynb #c004_3
 def to_structure(crystal: WyckoffCrystal, tol: float = 1e-4) -> Structure:
     "The full conventional cell as a pymatgen Structure; partially occupied sites become disordered sites."
     species, coords = [], []

@@ -57,6 +57,7 @@ class TensorLayout:
 class EncodeError(DisCspError):
     "A crystal that does not fit the tensor layout (too many sites, an element beyond max_atomic_number ...)."
 
+# %% ../nbs/05_representation.ipynb #c008_2
 def encode(crystal: WyckoffCrystal, layout: TensorLayout = TensorLayout()) -> tuple[np.ndarray, np.ndarray]:
     "Site matrix A (rows x max_sites) and crystal vector c of `crystal`, float32."
     A = np.zeros(layout.A_shape, np.float32)

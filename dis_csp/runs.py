@@ -10,15 +10,16 @@ from pathlib import Path
 from .core import UsageError, repo_root, file_sha256
 from .outputs import OutputFolder
 from .model import load
-from .samplers import samplers_for, samplers_bytes, read_samplers, SamplerError
+from .samplers import samplers_for, samplers_bytes, read_samplers, complete_samplers, SamplerError
+from .pretrained import resolve_checkpoint
 from .generate import calibrate_flag_threshold
 
 # %% auto #0
 __all__ = ['run_dataset', 'flag_threshold_for', 'open_run', 'prepare_run', 'store_run_extras', 'run_samplers', 'tiny_demo_run']
 
 # %% ../nbs/17a_runs.ipynb #c005
-def run_dataset(checkpoint, data=None) -> Path:
-    "The dataset folder of `checkpoint`'s run (or `data`), checked to exist."
+def run_dataset(checkpoint, data=None, required: bool = True) -> Path | None:
+    "The dataset folder of `checkpoint`'s run (or `data`), checked to exist; None if it is not here and not `required`."
     if data is not None:
         path = Path(data)
         if not (path / "dataset.npz").exists(): raise UsageError(f"{path}: not a dataset folder (run `dis-csp featurize` first)")
@@ -29,8 +30,11 @@ def run_dataset(checkpoint, data=None) -> Path:
     except (ValueError, KeyError, TypeError): raise UsageError(f"{cfg}: not a run's train_config.json; pass --data DATASET") from None
     for path in (recorded, repo_root() / recorded):
         if (path / "dataset.npz").exists(): return path
-    raise UsageError(f"{Path(checkpoint).parent}: its dataset {recorded} is not here; pass --data DATASET")
+    if not required: return None
+    raise UsageError(f"{Path(checkpoint).parent}: its dataset {recorded} is not here; pass --data DATASET "
+                     "(`dis-csp featurize` of the collection it was trained on)")
 
+# %% ../nbs/17a_runs.ipynb #c005_2
 def _stored_threshold(path: Path, sha: str) -> float | None:
     "The flag threshold a decoding.json holds for the checkpoint with hash `sha`, or None."
     try: d = json.loads(path.read_text())
@@ -44,19 +48,21 @@ def flag_threshold_for(checkpoint, data: Path, model, scaler, also=()) -> float:
     sha = file_sha256(checkpoint)
     for path in [Path(checkpoint).parent / "decoding.json", *map(Path, also)]:
         if (th := _stored_threshold(path, sha)) is not None: return th
-    A, c, _, _ = load_eval_data(data, model.layout, Path(checkpoint).parent, "val")
+    A, c, _, _ = load_eval_data(data, model.layout, checkpoint, "val")
     return calibrate_flag_threshold(model, scaler, A, c)
 
 def _decoding_json(checkpoint, threshold: float) -> dict:
     return {"flag_threshold": threshold, "checkpoint_sha256": file_sha256(checkpoint), "calibrated_on": "val"}
 
 # %% ../nbs/17a_runs.ipynb #c007
-def open_run(checkpoint, data=None, also=()):
-    "(model, scaler, dataset folder, flag threshold) of `checkpoint`'s run."
+def open_run(checkpoint=None, data=None, also=(), need_data: bool = True):
+    "(model, scaler, dataset folder or None, flag threshold) of `checkpoint`'s run (a path, a run folder or a shipped model's name)."
+    checkpoint = resolve_checkpoint(checkpoint)
     model, scaler = load(checkpoint)
-    data = run_dataset(checkpoint, data)
+    data = run_dataset(checkpoint, data, required=need_data)
     return model, scaler, data, flag_threshold_for(checkpoint, data, model, scaler, also)
 
+# %% ../nbs/17a_runs.ipynb #c007_2
 def prepare_run(run_dir, data=None, progress: bool = True) -> dict:
     "Fit a trained run's samplers and calibrate its flag threshold once, into the run folder (what sampling reads)."
     run = Path(run_dir); ckpt = run / "best.pt"
@@ -73,16 +79,18 @@ def prepare_run(run_dir, data=None, progress: bool = True) -> dict:
     folder.finish()
     return {"flag_threshold": threshold, "samplers": {k: v.describe() for k, v in samplers.items()}}
 
+# %% ../nbs/17a_runs.ipynb #c007_3
 def store_run_extras(folder: OutputFolder, checkpoint, threshold: float, fitted: dict | None):
     "Write what was computed here for a run that lacked it (samplers, flag threshold), so it is reused from `folder`."
     if fitted: folder.write("samplers.npz", samplers_bytes(fitted, file_sha256(checkpoint)))
     if _stored_threshold(Path(checkpoint).parent / "decoding.json", file_sha256(checkpoint)) is None:
         folder.write_json("decoding.json", _decoding_json(checkpoint, threshold))
 
-def run_samplers(checkpoint, data, out, progress):
+# %% ../nbs/17a_runs.ipynb #c007_4
+def run_samplers(checkpoint, data, out, progress, need=None):
     "(samplers, fitted here or None): the run's saved samplers, else those of an earlier run into `out`, else fitted now."
     for path in (Path(checkpoint).parent / "samplers.npz", Path(out) / "samplers.npz"):
-        try: return read_samplers(path, checkpoint), None
+        try: return complete_samplers(read_samplers(path, checkpoint), checkpoint, progress, need), None
         except SamplerError as e:
             if path.exists(): print(f"{e}; not used", file=sys.stderr)
     t0 = time.time()
@@ -90,7 +98,6 @@ def run_samplers(checkpoint, data, out, progress):
     print(f"fitted the samplers in {time.time() - t0:.0f} s (`dis-csp train --resume --out {Path(checkpoint).parent}` "
           "stores them with the run)", file=sys.stderr)
     return fitted, fitted
-
 
 # %% ../nbs/17a_runs.ipynb #c011
 def tiny_demo_run(folder) -> Path:

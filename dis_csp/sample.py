@@ -14,7 +14,9 @@ from .outputs import OutputFolder, input_record
 from .samplers import samplers_for, SAMPLERS
 from .generate import decode_latents
 from .runs import open_run, run_samplers, store_run_extras
+from .pretrained import resolve_checkpoint
 from .metrics import sample_checks, uniqueness_novelty, generation_metrics
+from .evaluate import run_split
 from .reconstruct import to_cif
 
 # %% auto #0
@@ -33,6 +35,7 @@ def latents_for(sampler: str, checkpoint, data: Path, n: int | None, seed: int, 
     z = samplers_for(checkpoint, data, progress=progress, also=also)[sampler].sample(n, seed)
     return z, [f"{sampler}_{seed}_{i:06d}" for i in range(n)]
 
+# %% ../nbs/18_sample.ipynb #c009_2
 def check_sample_request(sampler: str, n: int | None, mode: str, allow_large: bool = False):
     "UsageError unless `sampler`, `n` and `mode` make a request `sample_run` can carry out within its bounds."
     if sampler not in [*SAMPLERS, "test"]: raise UsageError(f"unknown sampler {sampler!r}: choose from {sorted(SAMPLERS) + ['test']}")
@@ -43,6 +46,7 @@ def check_sample_request(sampler: str, n: int | None, mode: str, allow_large: bo
         raise UsageError(f"n={n} is more than {MAX_SAMPLES:,} samples in one run (about {3 * n / 1e6:.0f} GB held in memory); "
                          "split it into runs with other seeds, or pass --allow-large")
 
+# %% ../nbs/18_sample.ipynb #c009_3
 SAMPLE_PRODUCTS = {"cifs/": "dir", "samples.jsonl": "file", "metrics.json": "file", "samplers.npz": "file", "decoding.json": "file"}
 
 def _legacy_samples(path: Path) -> bool:
@@ -50,33 +54,40 @@ def _legacy_samples(path: Path) -> bool:
 
 def open_generation_folder(out, command: str, checkpoint, data, params: dict, force: bool = False) -> OutputFolder:
     "The output folder of a sampling or conditioning run (made only after every input was read and checked)."
-    inputs = {"checkpoint": input_record(checkpoint), "dataset": input_record(Path(data) / "dataset.npz")}
+    inputs = {"checkpoint": input_record(checkpoint), "dataset": input_record(Path(data) / "dataset.npz") if data else None}
     return OutputFolder(out, command, SAMPLE_PRODUCTS, inputs=inputs, params=params, force=force, legacy=_legacy_samples)
 
-def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
+# %% ../nbs/18_sample.ipynb #c009_4
+def _reference(checkpoint, data, progress: bool):
+    "(training crystals, test-set checks) of the run's dataset, or (None, None) when it is not here."
+    from dis_csp.dataset import load_dataset
+    if data is None:
+        if progress: print("the run's dataset is not here (pass --data): uniqueness only, no novelty or test-set comparison", file=sys.stderr)
+        return None, None
+    ds = load_dataset(data)
+    split, by_id = run_split(checkpoint, ds.ids), dict(zip(ds.ids, ds.crystals))
+    return [by_id[i] for i in split["train"] if i in by_id], [sample_checks(by_id[i]) for i in split["test"] if i in by_id]
+
+def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
                allow_large: bool = False) -> dict:
-    "Sample, decode, check and write `n` crystals of `checkpoint` into `out`; returns the metrics."
-    from dis_csp.dataset import load_dataset
+    "Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`."
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
-    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"])
-    samplers, fitted = (None, None) if sampler == "test" else run_samplers(checkpoint, data, out, progress)
+    checkpoint = resolve_checkpoint(checkpoint)
+    model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"], need_data=sampler == "test")
+    samplers, fitted = (None, None) if sampler == "test" else run_samplers(checkpoint, data, out, progress, need=[sampler])
     z, ids = (latents_for("test", checkpoint, data, n, seed) if sampler == "test" else
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
-    ds = load_dataset(data)
-    split = json.loads((Path(checkpoint).parent / "split.json").read_text())
+    training, test_checks = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
                                                                       "novelty": novelty}, force)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold)
     checks = [sample_checks(d.crystal) if d.crystal else None
               for d in tqdm(decoded, desc=f"checking {sampler}/{mode}", disable=not progress)]
-    by_id = dict(zip(ds.ids, ds.crystals))
-    test_checks = [sample_checks(by_id[i]) for i in split["test"] if i in by_id]
     kept = [d.crystal for d in decoded if d.crystal]
     unique = novel = None
-    if novelty and kept:
-        unique, novel = uniqueness_novelty(kept, [by_id[i] for i in split["train"] if i in by_id], progress=progress)
+    if novelty and kept: unique, novel = uniqueness_novelty(kept, training, progress=progress)
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
     metrics = {"sampler": sampler, "mode": mode, "seed": seed, "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics}
     k = 0
@@ -91,6 +102,7 @@ def sample_run(checkpoint, out, sampler: str = "kde", n: int | None = 100, mode:
     folder.finish()
     return metrics
 
+# %% ../nbs/18_sample.ipynb #c009_5
 def write_samples(folder: OutputFolder, z, decoded, checks, write_cifs: bool = True) -> Path:
     "Write `samples.jsonl` (one record per latent, streamed) and, with `write_cifs`, `cifs/<safe id>.cif` per decoded crystal."
     with folder.open("samples.jsonl") as f:
@@ -103,6 +115,7 @@ def write_samples(folder: OutputFolder, z, decoded, checks, write_cifs: bool = T
             if cif: folder.write(cif, to_cif(d.crystal), sync=False)
     return folder.file("samples.jsonl")
 
+# %% ../nbs/18_sample.ipynb #c009_6
 def read_samples(path) -> list[dict]:
     "The records of a `samples.jsonl` (crystals as `WyckoffCrystal`)."
     from dis_csp.crystal import WyckoffCrystal

@@ -14,12 +14,13 @@ from .core import DisCspError, atomic_write, file_sha256
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'SamplerError', 'GaussianSampler', 'GMMSampler', 'KDESampler', 'samplers_bytes', 'save_samplers',
-           'read_samplers', 'train_latents', 'fit_samplers', 'samplers_for']
+           'read_samplers', 'train_latents', 'fit_samplers', 'samplers_for', 'cache_dir', 'complete_samplers']
 
 # %% ../nbs/15_samplers.ipynb #c005
 class SamplerError(DisCspError):
     "A sampler file that is missing, foreign or does not match its checkpoint."
 
+# %% ../nbs/15_samplers.ipynb #c005_2
 class GaussianSampler:
     "The VAE prior: a standard normal in every latent dimension."
     kind = "gaussian"
@@ -124,18 +125,20 @@ class KDESampler:
 # %% ../nbs/15_samplers.ipynb #c014
 SAMPLERS = {"gaussian": GaussianSampler, "gmm": GMMSampler, "kde": KDESampler}
 
-def samplers_bytes(samplers: dict, checkpoint_sha: str = "") -> bytes:
+def samplers_bytes(samplers: dict, checkpoint_sha: str = "", compress: bool = False) -> bytes:
     "Samplers (name -> sampler) as the bytes of one npz file, tagged with the checkpoint they were fitted for."
     arrays = {"checkpoint_sha256": np.array(checkpoint_sha), "names": np.array(json.dumps(list(samplers)))}
     for name, s in samplers.items():
         for k, v in s.state().items(): arrays[f"{name}/{k}"] = np.asarray(v)
-    buf = io.BytesIO(); np.savez(buf, **arrays)
+    buf = io.BytesIO(); (np.savez_compressed if compress else np.savez)(buf, **arrays)
     return buf.getvalue()
 
+# %% ../nbs/15_samplers.ipynb #c014_2
 def save_samplers(path, samplers: dict, checkpoint_sha: str = "") -> Path:
     "Write samplers (name -> sampler) into one npz, atomically."
     return atomic_write(path, samplers_bytes(samplers, checkpoint_sha))
 
+# %% ../nbs/15_samplers.ipynb #c014_3
 def read_samplers(path, checkpoint=None, dim: int | None = None) -> dict:
     "Samplers saved by `save_samplers`; refuses a file fitted for another `checkpoint`, or for latents of another `dim`."
     path = Path(path)
@@ -165,10 +168,13 @@ def train_latents(checkpoint, data, split: str = "train", device: str = "cpu") -
     "Latent means of a split of the run that `checkpoint` belongs to (the run's split.json)."
     from dis_csp.model import load
     from dis_csp.evaluate import load_eval_data, predict
+    from dis_csp.pretrained import resolve_checkpoint
+    checkpoint = resolve_checkpoint(checkpoint)
     model, scaler = load(checkpoint, device)
-    A, c, ids, _ = load_eval_data(data, model.layout, Path(checkpoint).parent, split)
+    A, c, ids, _ = load_eval_data(data, model.layout, checkpoint, split)
     return predict(model, scaler, A, c)["latent"], ids
 
+# %% ../nbs/15_samplers.ipynb #c016_2
 def fit_samplers(checkpoint, data, out=None, seed: int = 0, progress: bool = True) -> dict:
     "Fit the three samplers on the training latents of `checkpoint`'s run; saved to `out` if given."
     latents, _ = train_latents(checkpoint, data)
@@ -179,15 +185,41 @@ def fit_samplers(checkpoint, data, out=None, seed: int = 0, progress: bool = Tru
     if out is not None: save_samplers(out, samplers, file_sha256(checkpoint))
     return samplers
 
-def samplers_for(checkpoint, data=None, refit: bool = False, progress: bool = True, also=()) -> dict:
+# %% ../nbs/15_samplers.ipynb #c016_3
+def samplers_for(checkpoint, data=None, refit: bool = False, progress: bool = True, also=(), need=None) -> dict:
     "The samplers saved beside `checkpoint` (or in one of the files `also`); fitted here if none fits or `refit`."
     from dis_csp.model import read_checkpoint
+    from dis_csp.pretrained import resolve_checkpoint
+    checkpoint = resolve_checkpoint(checkpoint)
     dim = read_checkpoint(checkpoint)["run_config"].model.latent_dim
     paths = [Path(checkpoint).parent / "samplers.npz", *map(Path, also)]
     errors = []
     if not refit:
         for path in paths:
-            try: return read_samplers(path, checkpoint, dim)
+            try: return complete_samplers(read_samplers(path, checkpoint, dim), checkpoint, progress, need)
             except SamplerError as e: errors.append(str(e))
     if data is None: raise SamplerError(f"{errors[0] if errors else paths[0]}; the samplers must be fitted and no --data was given")
     return fit_samplers(checkpoint, data, progress=progress)
+
+# %% ../nbs/15_samplers.ipynb #c016_5
+def cache_dir() -> Path:
+    "The folder dis-csp keeps computed-once results in ($DIS_CSP_CACHE, else $XDG_CACHE_HOME/dis-csp, else ~/.cache/dis-csp)."
+    import os
+    if os.environ.get("DIS_CSP_CACHE"): return Path(os.environ["DIS_CSP_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dis-csp"
+
+def complete_samplers(samplers: dict, checkpoint, progress: bool = True, need=None, seed: int = 0) -> dict:
+    "`samplers` with those of `need` (default: all kinds) it lacks, fitted from the KDE's points (the training latents), cached."
+    missing = [name for name in (need or SAMPLERS) if name not in samplers]
+    if not missing: return samplers
+    if "kde" not in samplers: raise SamplerError(f"{checkpoint}: its sampler file lacks {missing} and the latents to fit them")
+    sha = file_sha256(checkpoint)
+    cached = cache_dir() / f"samplers-{sha[:16]}.npz"
+    try: extra = read_samplers(cached, checkpoint)
+    except SamplerError:
+        latents = samplers["kde"].points.astype(np.float64)
+        if progress: print(f"[samplers] fitting {', '.join(missing)} on {len(latents)} latents once (cached in {cached.parent})", file=sys.stderr)
+        extra = {name: SAMPLERS[name]().fit(latents, seed=seed) for name in missing}
+        try: save_samplers(cached, extra, sha)
+        except OSError: pass                     # a read-only home: fitted again next time
+    return {**samplers, **{k: v for k, v in extra.items() if k in missing}}

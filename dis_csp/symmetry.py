@@ -114,6 +114,7 @@ def parse_triplet(triplet: str) -> tuple[np.ndarray, np.ndarray]:
                 t[i] += s * float(Fraction(body))
     return R, t
 
+# %% ../nbs/02_symmetry.ipynb #c009_2
 @functools.lru_cache(maxsize=None)
 def _wyckoff_strings() -> dict:
     from pyxtal.symmetry import SYMDATA
@@ -152,6 +153,7 @@ def wyckoff_letter(sg: SpaceGroup, points: np.ndarray, tol: float = 1e-3) -> str
         if wp.multiplicity == len(points) and wp.on_locus(points, tol).any(): return letter
     return None
 
+# %% ../nbs/02_symmetry.ipynb #c015_2
 @functools.lru_cache(maxsize=None)
 def normalizer_translations(number: int, grid: int = 24) -> np.ndarray:
     "Origin shifts t (multiples of 1/`grid`, none along a polar axis) that map space group `number` onto itself."

@@ -19,7 +19,8 @@ from .losses import targets, loss_terms, total_loss
 from .augment import augment_batch, augmentation_tables
 
 # %% auto #0
-__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'make_split', 'device_for', 'lr_at', 'evaluate_terms', 'train_epoch', 'train']
+__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'make_split', 'device_for', 'lr_at', 'evaluate_terms', 'machine_description',
+           'train_epoch', 'train']
 
 # %% ../nbs/12_train.ipynb #c008
 def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
@@ -40,6 +41,7 @@ def device_for(name: str) -> torch.device:
     try: return torch.device(name)
     except RuntimeError: raise UsageError(f"device {name!r} is not a device PyTorch knows (cpu, cuda, cuda:1 ...)") from None
 
+# %% ../nbs/12_train.ipynb #c011_2
 def lr_at(step: int, total: int, config: RunConfig) -> float:
     "The learning rate at optimizer step `step` of `total`."
     t = config.train
@@ -113,7 +115,13 @@ def _resume_config(run: Path, ck: dict, preset, config, overrides: dict, data_sh
     return stored.with_(**overrides)
 
 # %% ../nbs/12_train.ipynb #c011e
-def _open_run(run: Path, preset, config, overrides, resume, force, ds, data_sha, rank, say):
+def machine_description(device) -> str:
+    "A line naming the machine a run trains on (recorded with the run, shown in model cards)."
+    import platform
+    if device.type == "cuda": return f"{torch.cuda.get_device_name(device)} (torch {torch.__version__})"
+    return f"{os.cpu_count()}-core {platform.machine()} CPU, {torch.get_num_threads()} threads (torch {torch.__version__})"
+
+def _open_run(run: Path, preset, config, overrides, resume, force, ds, data_sha, rank, say, machine=""):
     "(configuration, split, checkpoint to continue or None, output folder or None on other ranks)."
     last = run / "last.pt"
     ck = read_checkpoint(last) if last.exists() else None
@@ -134,7 +142,7 @@ def _open_run(run: Path, preset, config, overrides, resume, force, ds, data_sha,
                   "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()}}
         config = base.with_(**overrides)
         split = make_split(ds.ids, config.train.seed, config.train.split)
-    record = {**record, "dataset": str(ds.path), "dataset_sha256": data_sha}
+    record = {**record, "dataset": str(ds.path), "dataset_sha256": data_sha, **({"machine": machine} if ck is None else {})}
     folder = None
     if rank == 0:
         folder = OutputFolder(run, "train", PRODUCTS, inputs={"dataset": {"path": str(ds.path), "sha256": data_sha}},
@@ -212,9 +220,10 @@ def train(dataset_dir, run_dir, preset: str | None = None, config: RunConfig | N
     ds = load_dataset(dataset_dir)                         # inputs read and checked before the run folder is touched
     data_sha = dataset_fingerprint(ds)
     run = Path(run_dir)
-    config, record, split, ck, folder = _open_run(run, preset, config, dict(overrides or {}), resume, force, ds, data_sha, rank, say)
-    if rank == 0 and progress: say(f"{run}: preset {record['preset']!r}\n{config.describe()}")
     dev = device_for(device) if world == 1 or not torch.cuda.is_available() else torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    config, record, split, ck, folder = _open_run(run, preset, config, dict(overrides or {}), resume, force, ds, data_sha, rank,
+                                                  say, machine_description(dev))
+    if rank == 0 and progress: say(f"{run}: preset {record['preset']!r}\n{config.describe()}")
     torch.manual_seed(config.train.seed)
     A_tr, c_tr = _subset(ds, split["train"], dev)
     A_va, c_va = _subset(ds, split["val"], dev)

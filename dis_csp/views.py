@@ -35,6 +35,7 @@ def element_color(symbol: str) -> str:
     z = Element(symbol).Z
     return f"hsl({(z * 47) % 360}, 45%, 60%)"
 
+# %% ../nbs/20_views.ipynb #c005_2
 def _with_face_images(frac: np.ndarray, tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     "Points plus their images on opposite faces/edges/corners of the unit cell, and the index of the original."
     pts, idx = [frac], [np.arange(len(frac))]
@@ -78,6 +79,7 @@ def structure_traces(crystal: WyckoffCrystal, scene: str = "scene", show_legend:
                                line=dict(color="#444", width=3), hoverinfo="skip"))
     return traces
 
+# %% ../nbs/20_views.ipynb #c005_3
 def _scene(): return dict(aspectmode="data", xaxis=dict(visible=False), yaxis=dict(visible=False), zaxis=dict(visible=False),
                           camera=dict(eye=dict(x=0.1, y=2.2, z=0.3)))   # looking down b, as the paper's pictures do
 
@@ -88,6 +90,7 @@ def structure_figure(crystal: WyckoffCrystal, title: str | None = None, height: 
                       scene=_scene(), height=height, margin=dict(l=0, r=0, t=40, b=0), legend=dict(itemsizing="constant"))
     return fig
 
+# %% ../nbs/20_views.ipynb #c005_4
 def _sg_symbol(crystal) -> str:
     from dis_csp.symmetry import space_group
     return f"{space_group(crystal.space_group).symbol}, No. {crystal.space_group}"
@@ -97,7 +100,11 @@ def pretty_formula(crystal: WyckoffCrystal, decimals: int = 2) -> str:
     from pymatgen.core import Composition
     comp = Composition(crystal.composition)
     parts = []
-    for el, n in sorted(comp.items(), key=lambda kv: kv[0].X):      # pymatgen's order: by electronegativity
+    import warnings
+    with warnings.catch_warnings():                                  # noble gases: no electronegativity, placed last
+        warnings.filterwarnings("ignore", "No Pauling electronegativity")
+        order = sorted(comp.items(), key=lambda kv: (np.isnan(kv[0].X), kv[0].X))   # pymatgen's order: by electronegativity
+    for el, n in order:
         v = round(float(n), decimals)
         parts.append(f"{el}" + ("" if v == 1 else f"<sub>{v:g}</sub>"))
     return "".join(parts)
@@ -141,6 +148,7 @@ def latent_map(groups: dict[str, np.ndarray], perplexity: float = 30.0, seed: in
     xy = TSNE(2, perplexity=min(perplexity, (len(X) - 1) / 3), init="pca", random_state=seed).fit_transform(X)
     return pd.DataFrame({"group": labels, "index": index, "x": xy[:, 0], "y": xy[:, 1]})
 
+# %% ../nbs/20_views.ipynb #c014_2
 def latent_map_figure(points: pd.DataFrame, reference: str = "test") -> go.Figure:
     "One panel per group other than `reference`, drawn over the reference points (paper Fig. 4)."
     others = [g for g in dict.fromkeys(points["group"]) if g != reference] or [reference]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure, Lattice
-from .core import DisCspError, UsageError, text_sha256, check_seed
+from .core import DisCspError, UsageError, text_sha256, check_seed, require
 from .outputs import OutputFolder
 from .crystal import WyckoffCrystal
 from .reconstruct import site_points
@@ -40,6 +40,7 @@ class SupercellPlan:
     rounding_error: list             # per site: {species: count / N - occupancy}
     seed: int
 
+# %% ../nbs/14_virtual_cells.ipynb #c008_2
 MAX_CELL_ATOMS = 5_000   # atoms in one supercell unless allow_large (CHGNet: ~20 s per cell of this size on a core)
 
 def _as_crystal(source) -> WyckoffCrystal:
@@ -75,6 +76,7 @@ def plan_supercell(source, supercell=(2, 2, 2), seed: int = 0, max_atoms: int | 
     return SupercellPlan(Lattice.from_parameters(a * sc[0], b * sc[1], c * sc[2], al, be, ga), np.concatenate(frac),
                          groups, errors, seed)
 
+# %% ../nbs/14_virtual_cells.ipynb #c008_3
 def make_cell(plan: SupercellPlan, i: int) -> Structure:
     "Ordered cell number `i` of a plan (deterministic for a given seed and i)."
     rng = np.random.default_rng(np.random.SeedSequence([plan.seed, i]))
@@ -122,6 +124,7 @@ def chgnet_model():
             _MODELS["chgnet"] = None
     return _MODELS["chgnet"]
 
+# %% ../nbs/14_virtual_cells.ipynb #c015_2
 def cell_properties(cell: Structure, energy: bool = True, relax: bool = False, relax_steps: int = 100, fmax: float = 0.1) -> dict:
     "density (g/cm3) and, with CHGNet, energy_per_atom / total energy (eV), relaxed if asked."
     out = {"n_atoms": len(cell), "density": float(cell.density)}
@@ -151,6 +154,7 @@ def boltzmann_average(values, energies, temperature: float) -> float:
     w = np.exp(-(e - e.min()) / (BOLTZMANN_EV_PER_K * temperature))
     return float((w * v).sum() / w.sum())
 
+# %% ../nbs/14_virtual_cells.ipynb #c018_2
 def summarize(values) -> dict:
     "Mean, standard deviation, min, max and quartiles."
     v = np.asarray(values, float)
@@ -196,6 +200,7 @@ def crystal_sha256(x: WyckoffCrystal) -> str:
     "Hash of what makes a crystal (group, lattice, sites), not of its name: the key of a virtual-cell folder."
     return text_sha256(json.dumps({k: v for k, v in x.to_dict().items() if k not in ("id", "provenance")}, sort_keys=True))
 
+# %% ../nbs/14_virtual_cells.ipynb #c021_2
 def _open_cells_folder(out, x, source, params, force):
     "The output folder of a run of `x`'s cells: resumed if it holds the same crystal and settings, else refused or (force) cleared."
     folder = OutputFolder(out, "virtual-cells", PRODUCTS, inputs={"crystal": {"path": str(source) if isinstance(source, (str, os.PathLike))
@@ -235,6 +240,8 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
                       allow_large: bool = False) -> dict:
     "Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run."
     from tqdm.auto import tqdm
+    require("ase", feature="virtual-cells"); require(*(["chgnet"] if energy or relax else []), feature="virtual-cells energies")
+    if scheduler or workers > 1: require("distributed", feature="virtual-cells on Dask workers")
     _check_n(n, allow_large); check_seed(seed)
     for name, v, ok in (("temperature", temperature, math.isfinite(temperature) and temperature >= 0),
                         ("relax_steps", relax_steps, relax_steps >= 1), ("fmax", fmax, math.isfinite(fmax) and fmax > 0),

@@ -27,6 +27,7 @@ def cif_download_link(crystal: WyckoffCrystal, label: str = "download CIF") -> s
     name = html.escape((crystal.id or "crystal") + ".cif")
     return f'<a download="{name}" href="data:chemical/x-cif;base64,{data}" class="dis-csp-cif">{html.escape(label)} ({name})</a>'
 
+# %% ../nbs/21_widgets.ipynb #c005_2
 def _as_crystal(x) -> WyckoffCrystal:
     if isinstance(x, WyckoffCrystal): return x
     from pymatgen.core import Structure
@@ -82,8 +83,9 @@ def _space_group_options():
 
 class ConditioningPanel(W.VBox):
     "Conditioned generation from a run's checkpoint, interactively."
-    def __init__(self, checkpoint, data=None, steps: int = 300):
-        self.checkpoint, self.data, self._loaded = Path(checkpoint), data, None
+    def __init__(self, checkpoint=None, data=None, steps: int = 300):
+        from dis_csp.pretrained import resolve_checkpoint
+        self.checkpoint, self.data, self._loaded = resolve_checkpoint(checkpoint), data, None
         self.space_group = W.Dropdown(options=_space_group_options(), value=0, description="space group")
         self.elements = W.Text(placeholder="e.g. Li,P,O", description="elements")
         self.allow_other = W.Checkbox(description="allow other elements", value=False)
@@ -129,8 +131,8 @@ class ConditioningPanel(W.VBox):
         if self._loaded is None:
             from dis_csp.samplers import samplers_for
             from dis_csp.runs import open_run
-            model, scaler, data, threshold = open_run(self.checkpoint, self.data)
-            self._loaded = (model, scaler, samplers_for(self.checkpoint, data, progress=False), threshold)
+            model, scaler, data, threshold = open_run(self.checkpoint, self.data, need_data=False)
+            self._loaded = (model, scaler, samplers_for(self.checkpoint, data, progress=False, need=["kde", "gaussian"]), threshold)
         return self._loaded
 
     def _say(self, text: str, kind: str = "info"):
@@ -145,6 +147,9 @@ class ConditioningPanel(W.VBox):
         self.button.disabled = True
         try:
             model, scaler, samplers, threshold = self._load()
+            if self.sampler.value not in samplers:                 # a shipped model's mixture: fitted once, on first use
+                from dis_csp.samplers import complete_samplers
+                self._say("fitting the Gaussian mixture once ..."); samplers.update(complete_samplers(samplers, self.checkpoint, False, [self.sampler.value]))
             self._say(f"optimizing {self.n.value} candidates ...")
             self.progress.max, self.progress.value = self.steps.value, 0
             def tick(step, total): self.progress.value = step
@@ -177,25 +182,31 @@ class ConditioningPanel(W.VBox):
         if i is not None and 0 <= i < len(self.candidates): self.viewer.show(self.candidates[i])
 
 # %% ../nbs/21_widgets.ipynb #c012
+def _test_crystals(checkpoint, data, n: int):
+    "The first `n` test crystals of a run and their latent means."
+    from dis_csp.samplers import train_latents
+    from dis_csp.dataset import load_dataset
+    z, ids = train_latents(checkpoint, data, split="test")
+    by_id = dict(zip((ds := load_dataset(data)).ids, ds.crystals))
+    return [by_id[i] for i in ids[:n]], z[:n]
+
 class LatentExplorer(W.VBox):
     "Click a point of the latent map to see its crystal."
-    def __init__(self, checkpoint, data=None, n_test: int = 500, sampler: str | None = "kde", n_samples: int = 200,
+    def __init__(self, checkpoint=None, data=None, n_test: int = 500, sampler: str | None = "kde", n_samples: int = 200,
                  seed: int = 0):
         import plotly.graph_objects as go
-        from dis_csp.samplers import samplers_for, train_latents
+        from dis_csp.pretrained import resolve_checkpoint
+        from dis_csp.samplers import samplers_for
         from dis_csp.runs import open_run
-        from dis_csp.dataset import load_dataset
         from dis_csp.generate import decode_latents
         from dis_csp.views import latent_map
-        model, scaler, data, th = open_run(checkpoint, data)
-        z_test, ids = train_latents(checkpoint, data, split="test")
-        z_test, ids = z_test[:n_test], ids[:n_test]
-        ds = load_dataset(data)
-        by_id = dict(zip(ds.ids, ds.crystals))
-        self.crystals = {"test": [by_id[i] for i in ids]}
-        groups = {"test": z_test}
+        checkpoint = resolve_checkpoint(checkpoint)
+        model, scaler, data, th = open_run(checkpoint, data, need_data=False)
+        self.crystals, groups = {}, {}
+        if data is not None and n_test > 0:                      # the test set, when the run's dataset is here
+            self.crystals["test"], groups["test"] = _test_crystals(checkpoint, data, n_test)
         if sampler:
-            z = samplers_for(checkpoint, data, progress=False)[sampler].sample(n_samples, seed)
+            z = samplers_for(checkpoint, data, progress=False, need=[sampler])[sampler].sample(n_samples, seed)
             self.crystals[sampler] = [d.crystal for d in decode_latents(model, scaler, z, flag_threshold=th)]
             groups[sampler] = z
         self.points = latent_map(groups, seed=seed)

@@ -43,7 +43,7 @@ def test_tables_and_figures_written(figures):
 def test_index_links_everything(figures):
     out, _ = figures
     page = (out / "index.html").read_text()
-    for title in ("Fig. 2", "Fig. 4", "Fig. 5", "Fig. 7", "Tables 1-2", "Table 3", "Fig. 11", "Fig. 12"):
+    for title in ("Fig. 2", "Fig. 4", "Fig. 5", "Fig. 7", "Tables 1-2", "Table 3", "Fig. 11", "Fig. 12", "Ablations"):
         assert title in page, title
     for href in ("table3/table3.csv", "fig5/fig5_gallery.html", "notebooks/fig12_conditioned.ipynb"):
         assert f"href='{href}'" in page, href

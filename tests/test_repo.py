@@ -59,3 +59,23 @@ def test_functions_are_short():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
                 long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
     assert not long, long
+
+
+def test_library_notebooks_show_their_results():
+    "Every library notebook is committed with outputs (a reader sees results without running it), each small."
+    import json
+    bare, big = [], []
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        if not any(c.get("outputs") for c in cells if c["cell_type"] == "code"): bare.append(nb.name)
+        if nb.stat().st_size > 400_000: big.append((nb.name, nb.stat().st_size))
+    assert not bare, f"notebooks without outputs (python tools/save_notebook_outputs.py): {bare}"
+    assert not big, big
+
+
+def test_readme_is_made_from_the_index_notebook():
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "make_readme.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    text = (ROOT / "README.md").read_text()
+    assert "session" not in text.lower(), "the README describes the current state; history goes to CHANGELOG.md"
