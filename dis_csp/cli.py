@@ -182,8 +182,9 @@ def cmd_sample(args):
     "Sample crystals from a run's latent space into CIFs, samples.jsonl and metrics.json."
     from dis_csp.sample import sample_run
     m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
-                   novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large)
-    keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware",
+                   novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large,
+                   geometry=not args.no_geometry)
+    keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry",
             "charge_neutral", "disordered_share", "uniqueness", "novelty", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
     print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
@@ -211,6 +212,8 @@ def _add_sample(s):
     s.add_argument("--seed", type=SEED, default=0)
     s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
+    s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
+                   "crystals may hold pairs closer than real crystals allow")
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
     _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)

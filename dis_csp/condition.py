@@ -190,8 +190,9 @@ class Search:
 
 # %% ../nbs/19_condition.ipynb #c014
 def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, search: Search = Search(), flag_threshold: float = 0.5,
-                           kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list]:
-    "Optimized latents, decoded crystals, their checks (with `conditions` and `success`), and the loss history."
+                           kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list, dict]:
+    """Optimized latents, decoded crystals, their checks (with `conditions` and `success`), the loss history, and the
+    count per reason of candidates whose decoding was discarded (the next best by loss took their place)."""
     from dis_csp.generate import decode_latents
     from dis_csp.metrics import sample_checks
     n, seed = search.n, search.seed
@@ -205,14 +206,20 @@ def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, searc
     z0 = start[np.argsort(loss(start), kind="stable")[:m]]
     z, history = optimize_latents(model, z0, cond, kde, search.steps, search.lr, search.prior_weight, flag_threshold, seed,
                                   progress, callback)
-    z = z[np.sort(np.argsort(loss(z), kind="stable")[:n])]      # the n that ended with the lowest condition loss
-    decoded = decode_latents(model, scaler, z, "constrained", ids=[f"cond_{seed}_{i:04d}" for i in range(n)],
-                             flag_threshold=flag_threshold)
+    order, picked, decoded, discarded = list(np.argsort(loss(z), kind="stable")), [], [], {}
+    while len(picked) < n and order:                             # the n that ended with the lowest condition loss
+        take, order = order[:n - len(picked)], order[n - len(picked):]
+        for i, d in zip(take, decode_latents(model, scaler, z[take], "constrained", flag_threshold=flag_threshold)):
+            if d.crystal is None: discarded[d.reason] = discarded.get(d.reason, 0) + 1
+            else: picked.append(i); decoded.append(d)
+    keep = np.argsort(picked, kind="stable")                     # in the order of the optimized latents
+    z, decoded = z[np.array(picked, int)[keep]], [decoded[k] for k in keep]
+    for k, d in enumerate(decoded): d.crystal.id = f"cond_{seed}_{k:04d}"
     checks = []
     for d in decoded:
         ok = cond.check(d.crystal)
         checks.append({**sample_checks(d.crystal), "conditions": ok, "success": all(ok.values())})
-    return z, decoded, checks, history
+    return z, decoded, checks, history, discarded
 
 # %% ../nbs/19_condition.ipynb #c016
 def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), data=None, progress: bool = True,
@@ -228,13 +235,14 @@ def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), 
     samplers, fitted = run_samplers(checkpoint, data, out, progress, need=["kde"])
     folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), **asdict(search)}, force)
     kde = samplers["kde"]
-    z, decoded, checks, history = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)
+    z, decoded, checks, history, discarded = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)
     store_run_extras(folder, checkpoint, threshold, fitted)
     write_samples(folder, z, decoded, checks)
     met = [c["conditions"] for c in checks]
     metrics = {"conditions": cond.to_dict(), **asdict(search), "flag_threshold": threshold,
-               "success_rate": float(np.mean([all(m.values()) for m in met])),
+               "success_rate": float(sum(all(m.values()) for m in met) / search.n),   # fewer returned: failures
                "per_condition": {k: float(np.mean([m[k] for m in met])) for k in (met[0] if met else {})},
+               "returned": len(decoded), "discarded": discarded,
                "history": history, "seconds": round(time.time() - t0, 2)}
     folder.write_json("metrics.json", metrics)
     folder.finish()

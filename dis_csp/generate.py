@@ -15,11 +15,12 @@ from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import cell_points
+from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, HARD_FLOOR
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
-           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'decode_latents',
-           'matching_threshold', 'calibrate_flag_threshold']
+           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'without_clashes',
+           'decode_latents', 'matching_threshold', 'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
 @torch.no_grad()
@@ -185,8 +186,10 @@ def _add_site(number: int, sites: list, site: WyckoffSite, note) -> bool:
     return False
 
 def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005, max_multiplicity: int = 50,
-                       flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
-    "Decoding of one structure's heads `h` that fits its space group by construction; `repairs` counts each change."
+                       flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "", geometry: bool = True,
+                       bounds: PairBounds | None = None) -> Decoded:
+    """Decoding of one structure's heads `h` that fits its space group by construction and, with `geometry`, has no
+    clash (`bounds`: the shipped ones; see `dis_csp.geometry`); `repairs` counts each change."""
     table = multiplicity_table()
     number = int(np.argmax(h["space_group"])) + 1
     head_sma = _head_sma(h, number)
@@ -210,17 +213,21 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
     if tuple(lattice) != tuple(float(v) for v in h["lattice"]): note("lattice")
     crystal = WyckoffCrystal(number, lattice, sites, id=id)
     if symprec: crystal = settle_symmetry(crystal, symprec, note)
+    if geometry and (crystal := without_clashes(crystal, bounds or default_pair_bounds(), symprec, note)) is None:
+        return Decoded(None, "unrepairable_clash", True, head_sma, repairs)
     sg = space_group(number)
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
     return Decoded(crystal, None, fits, head_sma, repairs)
 
 # %% ../nbs/16_generate.ipynb #c015_4
 def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
-                 max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "") -> Decoded:
+                 max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "",
+                 geometry: bool = True, bounds: PairBounds | None = None) -> Decoded:
     "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
     if mode == "raw": return decode_raw(h, min_occupancy, flag_threshold, id)
     if mode == "constrained":
-        return decode_constrained(h, min_occupancy, vacancy_tolerance, max_multiplicity, flag_threshold, symprec, id)
+        return decode_constrained(h, min_occupancy, vacancy_tolerance, max_multiplicity, flag_threshold, symprec, id,
+                                  geometry, bounds)
     raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
 
 # %% ../nbs/16_generate.ipynb #c015_5
@@ -283,6 +290,21 @@ def _same_orbit(number: int, sites: list, site: WyckoffSite, tol: float = 1e-3):
         d = orbit(sg, s.xyz) - np.asarray(site.xyz)
         d -= np.round(d)
         if np.any(np.all(np.abs(d) < tol, axis=1)): return i
+    return None
+
+# %% ../nbs/16_generate.ipynb #c015_7
+def without_clashes(crystal: WyckoffCrystal, bounds: PairBounds, symprec: float | None = 0.01, note=lambda k: None,
+                    rounds: int = 3) -> WyckoffCrystal | None:
+    """`crystal` repaired by `repair_geometry` (no two positions occupied together closer than `bounds`, split positions
+    at least 0.5 Å apart) with its symmetry settled again after each repair; None if it cannot be both."""
+    for _ in range(rounds):
+        repaired = repair_geometry(crystal, bounds, HARD_FLOOR, note=note)
+        if repaired is crystal: return crystal                               # nothing to repair: symmetry as settled
+        crystal = repaired
+        if crystal is None or not symprec or found_space_group(crystal, symprec) == crystal.space_group: return crystal
+        crystal = settle_symmetry(crystal, symprec, note)
+        if not clashes(crystal, bounds, HARD_FLOOR): return crystal
+    note("clash_left")
     return None
 
 # %% ../nbs/16_generate.ipynb #c024

@@ -11,6 +11,7 @@ from pymatgen.core import Lattice, Element
 from .crystal import WyckoffCrystal
 from .reconstruct import site_points, cell_points
 from .symmetry import space_group
+from .geometry import geometry_checks
 
 # %% auto #0
 __all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'density', 'sample_checks', 'MatchIndex',
@@ -65,15 +66,16 @@ def density(crystal: WyckoffCrystal) -> float:
     return mass / Lattice.from_parameters(*crystal.lattice).volume * AVOGADRO_CM3
 
 # %% ../nbs/17_metrics.ipynb #c011_2
-def sample_checks(crystal: WyckoffCrystal, min_distance: float = 0.5, charge_tolerance: float = 0.02) -> dict:
-    "Checks and descriptors of one generated crystal."
+def sample_checks(crystal: WyckoffCrystal, min_distance: float = 0.5, charge_tolerance: float = 0.02, bounds=None) -> dict:
+    "Checks and descriptors of one generated crystal (`bounds` of the chemistry-aware distance check: the shipped ones)."
     sg = space_group(crystal.space_group)
     sym_ok = all(s.letter in sg.wyckoff and sg.multiplicity(s.letter) == s.multiplicity for s in crystal.sites)
     out = {"space_group": crystal.space_group, "formula": crystal.formula, "n_sites": len(crystal.sites),
            "n_disordered_sites": crystal.n_disordered, "n_elements": len(crystal.composition),
            "density": density(crystal), "symmetry_ok": sym_ok}
-    out.update(distance_checks(crystal, min_distance) if sym_ok else
-               {"min_distance": float("nan"), "valid_paper": False, "valid_disorder_aware": False})
+    out.update({**distance_checks(crystal, min_distance), **geometry_checks(crystal, bounds)} if sym_ok else
+               {"min_distance": float("nan"), "valid_paper": False, "valid_disorder_aware": False,
+                "valid_chemistry": False, "worst_contact_ratio": None})
     out["charge_neutral"] = charge_neutral(crystal.composition, charge_tolerance)
     return out
 
@@ -146,6 +148,7 @@ def generation_metrics(decoded: list, checks: list[dict], reference_checks: list
            "sma": float(np.mean([d.sma for d in decoded])) if n else float("nan"),
            "head_sma": float(np.mean([d.head_sma for d in decoded])) if n else float("nan"),
            "validity_paper": share("valid_paper"), "validity_disorder_aware": share("valid_disorder_aware"),
+           "validity_chemistry": share("valid_chemistry"),
            "charge_neutral": share("charge_neutral"),
            "disordered_share": float(np.mean([c["n_disordered_sites"] > 0 for c in checks])) if checks else float("nan"),
            "uniqueness": float(np.mean(unique)) if unique else None,

@@ -70,7 +70,7 @@ def _reference(checkpoint, data, progress: bool):
 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
-               allow_large: bool = False) -> dict:
+               allow_large: bool = False, geometry: bool = True) -> dict:
     "Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`."
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
@@ -81,15 +81,16 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
     training, test_checks = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
-                                                                      "novelty": novelty}, force)
-    decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold)
+                                                                      "novelty": novelty, "geometry": geometry}, force)
+    decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry)
     checks = [sample_checks(d.crystal) if d.crystal else None
               for d in tqdm(decoded, desc=f"checking {sampler}/{mode}", disable=not progress)]
     kept = [d.crystal for d in decoded if d.crystal]
     unique = novel = None
     if novelty and kept: unique, novel = uniqueness_novelty(kept, training, progress=progress)
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
-    metrics = {"sampler": sampler, "mode": mode, "seed": seed, "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics}
+    metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained", "seed": seed,
+               "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics}
     k = 0
     for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
         if d.crystal is None: continue

@@ -77,8 +77,10 @@ class SpaceGroup:
         return self.wyckoff[letter].multiplicity
 
     def xyz_strings(self) -> list[str]:
-        "The operations as CIF triplets ('x,y,z', '-x+1/2,y,z+1/2', ...)."
-        return [_op_to_xyz(r, t) for r, t in zip(self.rotations, self.translations)]
+        "The operations as CIF triplets ('x,y,z', '-x+1/2,y,z+1/2', ...); made once per group."
+        if "_xyz" not in self.__dict__:                     # frozen: cache beside the fields
+            object.__setattr__(self, "_xyz", tuple(_op_to_xyz(r, t) for r, t in zip(self.rotations, self.translations)))
+        return list(self._xyz)
 
 # %% ../nbs/02_symmetry.ipynb #c009
 def _fraction(v: float) -> str:
@@ -186,4 +188,3 @@ def multiplicity_table() -> np.ndarray:
     for n in range(1, 231):
         for letter, wp in space_group(n).wyckoff.items(): t[n, WYCKOFF_LETTERS.index(letter) + 1] = wp.multiplicity
     return t
-

@@ -154,8 +154,8 @@ class ConditioningPanel(W.VBox):
             self.progress.max, self.progress.value = self.steps.value, 0
             def tick(step, total): self.progress.value = step
             search = Search(n=self.n.value, seed=self.seed.value, steps=self.steps.value)
-            _, decoded, checks, _ = conditioned_candidates(model, scaler, samplers[self.sampler.value], cond, search,
-                                                           flag_threshold=threshold, kde=samplers["kde"], callback=tick)
+            _, decoded, checks, _, _ = conditioned_candidates(model, scaler, samplers[self.sampler.value], cond, search,
+                                                              flag_threshold=threshold, kde=samplers["kde"], callback=tick)
         except DisCspError as e: return self._say(str(e), "error")
         except Exception as e: return self._say(f"generation failed: {type(e).__name__}: {e}", "error")
         finally: self.button.disabled = False

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import run
 
-METRIC_KEYS = {"generation_error", "sma", "validity_paper", "validity_disorder_aware", "charge_neutral", "uniqueness",
+METRIC_KEYS = {"generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry", "charge_neutral", "uniqueness",
                "novelty", "wasserstein", "space_group_histogram", "n_samples", "n_decoded", "discarded"}
 
 
