@@ -10,9 +10,9 @@ import dis_csp
 from .core import DisCspError, UsageError, missing_extra_message
 
 # %% auto #0
-__all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'cmd_summary', 'cmd_featurize', 'cmd_train',
-           'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings', 'cmd_figures',
-           'build_parser', 'main']
+__all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'SUPERCELL', 'cmd_summary', 'cmd_featurize',
+           'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings',
+           'cmd_figures', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c004a
 def _number(kind, low=None, high=None, above: bool = False):
@@ -30,6 +30,16 @@ def _number(kind, low=None, high=None, above: bool = False):
 
 POSITIVE_INT, COUNT, POSITIVE, NON_NEGATIVE = _number(int, 1), _number(int, 0), _number(float, 0, above=True), _number(float, 0)
 SEED = _number(int, 0, 2**32 - 1)
+
+def SUPERCELL(text: str) -> tuple[int, int, int]:
+    "An argparse type: a supercell 'NxNxN' (or one N for all three), each from 1 to 20."
+    parts = text.lower().split("x")
+    if len(parts) == 1: parts *= 3
+    try: sc = tuple(int(p) for p in parts)
+    except ValueError: sc = ()
+    if len(sc) != 3 or not all(1 <= v <= 20 for v in sc):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a supercell NxNxN with each N from 1 to 20 (for example 2x2x2)")
+    return sc
 
 def _default(fn, name: str):
     "The default of parameter `name` of library function `fn` (so the CLI never keeps a second copy)."
@@ -183,7 +193,7 @@ def cmd_sample(args):
     from dis_csp.sample import sample_run
     m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
                    novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large,
-                   geometry=not args.no_geometry)
+                   geometry=not args.no_geometry, commensurate=args.commensurate)
     keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry",
             "charge_neutral", "disordered_share", "uniqueness", "novelty", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
@@ -214,6 +224,8 @@ def _add_sample(s):
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
     s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
                    "crystals may hold pairs closer than real crystals allow")
+    s.add_argument("--commensurate", type=SUPERCELL, metavar="NxNxN", help="round occupancies so that every site's count "
+                   "in this supercell is an integer (vacancies included; the largest change is reported)")
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
     _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)

@@ -87,10 +87,11 @@ def _fraction_key(crystal: WyckoffCrystal):
     return (crystal.space_group, orbits), np.array([comp[k] / total for k in sorted(comp)])
 
 class MatchIndex:
-    "Crystals grouped by space group and element set; `find(x)`: index of a matching one (disorder-aware matcher) or None."
+    """Crystals grouped by space group and element set; `find(x)`: index of a matching one (disorder-aware matcher) or
+    None. A comparison the matcher cannot make (it raises) counts as no match and is counted in `errors`."""
     def __init__(self, crystals=(), fraction_tol: float = 0.02, **matcher_kwargs):
         from dis_csp.compare import disorder_matcher
-        self.matcher, self.fraction_tol = disorder_matcher(**matcher_kwargs), fraction_tol
+        self.matcher, self.fraction_tol, self.errors = disorder_matcher(**matcher_kwargs), fraction_tol, 0
         self.groups, self.crystals, self._structures = collections.defaultdict(list), [], {}
         for x in crystals: self.add(x)
 
@@ -107,7 +108,7 @@ class MatchIndex:
             structure = structure if structure is not None else to_structure(crystal)
             try:
                 if self.matcher.fit(structure, self._structure(i)): return i
-            except Exception: continue
+            except Exception: self.errors += 1
         return None
 
     def add(self, crystal: WyckoffCrystal) -> int:
@@ -118,14 +119,17 @@ class MatchIndex:
         return len(self.crystals) - 1
 
 # %% ../nbs/17_metrics.ipynb #c014_2
-def uniqueness_novelty(crystals: list, reference: list | None = None, progress: bool = False) -> tuple[list, list]:
-    "Per crystal: unique among the earlier ones; novel with respect to `reference` (None where no reference)."
+def uniqueness_novelty(crystals: list, reference: list | None = None, progress: bool = False,
+                       errors: dict | None = None) -> tuple[list, list]:
+    """Per crystal: unique among the earlier ones; novel with respect to `reference` (None where no reference).
+    `errors`, if given, receives the number of comparisons the structure matcher could not make, per question."""
     from tqdm.auto import tqdm
     seen, ref = MatchIndex(), MatchIndex(reference) if reference is not None else None
     unique, novel = [], []
     for x in tqdm(crystals, desc="unique/novel", disable=not progress):
         unique.append(seen.find(x) is None); seen.add(x)
         novel.append(None if ref is None else ref.find(x) is None)
+    if errors is not None: errors.update(uniqueness=seen.errors, novelty=ref.errors if ref is not None else 0)
     return unique, novel
 
 # %% ../nbs/17_metrics.ipynb #c016

@@ -21,7 +21,7 @@ from .reconstruct import to_cif
 
 # %% auto #0
 __all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'latents_for', 'check_sample_request', 'open_generation_folder', 'sample_run',
-           'write_samples', 'read_samples']
+           'round_to_supercell', 'write_samples', 'read_samples']
 
 # %% ../nbs/18_sample.ipynb #c009
 MAX_SAMPLES = 100_000   # per run of `sample_run` unless allow_large (a decoded crystal with its checks: a few kB)
@@ -70,7 +70,7 @@ def _reference(checkpoint, data, progress: bool):
 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
-               allow_large: bool = False, geometry: bool = True) -> dict:
+               allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None) -> dict:
     "Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`."
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
@@ -81,16 +81,20 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
     training, test_checks = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
-                                                                      "novelty": novelty, "geometry": geometry}, force)
+                                                                      "novelty": novelty, "geometry": geometry,
+                                                                      "commensurate": list(commensurate) if commensurate else None}, force)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry)
+    rounding = round_to_supercell(decoded, commensurate) if commensurate else None
     checks = [sample_checks(d.crystal) if d.crystal else None
               for d in tqdm(decoded, desc=f"checking {sampler}/{mode}", disable=not progress)]
     kept = [d.crystal for d in decoded if d.crystal]
     unique = novel = None
-    if novelty and kept: unique, novel = uniqueness_novelty(kept, training, progress=progress)
+    matcher_errors = {}
+    if novelty and kept: unique, novel = uniqueness_novelty(kept, training, progress=progress, errors=matcher_errors)
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
     metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained", "seed": seed,
-               "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics}
+               "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics, "matcher_errors": matcher_errors,
+               "commensurate": rounding}
     k = 0
     for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
         if d.crystal is None: continue
@@ -102,6 +106,19 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
     folder.write_json("metrics.json", metrics)
     folder.finish()
     return metrics
+
+# %% ../nbs/18_sample.ipynb #c009_4b
+def round_to_supercell(decoded: list, supercell) -> dict:
+    "Every decoded crystal rounded in place by `commensurate` to `supercell`; the changes, summarized."
+    from dis_csp.virtual_cells import commensurate
+    changes = []
+    for d in decoded:
+        if d.crystal is None: continue
+        d.crystal, change = commensurate(d.crystal, supercell)
+        changes.append(change)
+        if change > 0: d.repairs["commensurate_rounding"] = 1
+    return {"supercell": list(supercell), "max_change": max(changes, default=0.0),
+            "mean_change": float(np.mean(changes)) if changes else 0.0}
 
 # %% ../nbs/18_sample.ipynb #c009_5
 def write_samples(folder: OutputFolder, z, decoded, checks, write_cifs: bool = True) -> Path:

@@ -13,13 +13,13 @@ import numpy as np
 from pymatgen.core import Structure, Lattice
 from .core import DisCspError, UsageError, text_sha256, check_seed, require
 from .outputs import OutputFolder
-from .crystal import WyckoffCrystal
+from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import site_points
 
 # %% auto #0
-__all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder', 'SupercellPlan',
-           'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model', 'cell_properties', 'boltzmann_average',
-           'summarize', 'crystal_sha256', 'run_virtual_cells']
+__all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder', 'commensurate',
+           'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model', 'cell_properties',
+           'boltzmann_average', 'summarize', 'crystal_sha256', 'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -29,6 +29,19 @@ def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
     left = n - sum(counts.values())
     for k in sorted(exact, key=lambda k: (-(exact[k] - counts[k]), k))[:left]: counts[k] += 1
     return counts
+
+# %% ../nbs/14_virtual_cells.ipynb #c006c
+def commensurate(crystal: WyckoffCrystal, supercell=(2, 2, 2)) -> tuple[WyckoffCrystal, float]:
+    "`crystal` with occupancies whose counts in `supercell` are integers on every orbit, and the largest change."
+    n_cells, sites, change = int(np.prod(supercell)), [], 0.0
+    for s in crystal.sites:
+        n = s.multiplicity * n_cells
+        fractions = dict(s.occupancy); fractions[""] = max(0.0, 1.0 - sum(fractions.values()))
+        counts = largest_remainder(fractions, n)
+        change = max(change, max(abs(counts[k] / n - v) for k, v in fractions.items()))
+        occ = {el: c / n for el, c in counts.items() if el and c}
+        if occ: sites.append(WyckoffSite(s.letter, s.multiplicity, s.xyz, occ, len(occ) > 1 or counts[""] > 0))
+    return WyckoffCrystal(crystal.space_group, crystal.lattice, sites, crystal.id, dict(crystal.provenance)), float(change)
 
 # %% ../nbs/14_virtual_cells.ipynb #c008
 @dataclass

@@ -96,3 +96,18 @@ def test_condition_command(tiny_run, tmp_path):
                       (["--disordered-sites", "12"], "0..9"), (["--disordered-sites", "-1"], "must be at least 0")):
         r = run("condition", "--checkpoint", tiny_run / "best.pt", *args, "--out", tmp_path / "x")
         assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)
+
+
+def test_commensurate_occupancies_from_the_command_line(tmp_path):
+    "--commensurate 2x2x2: every site's count in the supercell is whole; a bad supercell is a usage error, nothing made."
+    r = run("sample", "--n", 12, "--commensurate", "2x2x2", "--out", tmp_path / "c", "--quiet", "--no-novelty")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "c" / "metrics.json").read_text())
+    assert m["commensurate"]["supercell"] == [2, 2, 2] and 0 <= m["commensurate"]["max_change"] < 1 / 8
+    for line in (tmp_path / "c" / "samples.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        for site in (rec["crystal"] or {"sites": []})["sites"]:
+            counts = [v * site["multiplicity"] * 8 for v in site["occupancy"].values()]
+            assert np.allclose(counts, np.round(counts), atol=1e-9), site
+    r = run("sample", "--n", 12, "--commensurate", "2x0x2", "--out", tmp_path / "d", "--quiet")
+    assert r.returncode == 2 and "NxNxN" in r.stderr and not (tmp_path / "d").exists()
