@@ -193,9 +193,10 @@ def cmd_sample(args):
     from dis_csp.sample import sample_run
     m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
                    novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large,
-                   geometry=not args.no_geometry, commensurate=args.commensurate)
+                   geometry=not args.no_geometry, commensurate=args.commensurate, charge_balance=args.charge_balance,
+                   framework_novelty=args.framework_novelty)
     keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry",
-            "charge_neutral", "disordered_share", "uniqueness", "novelty", "discarded")
+            "charge_neutral", "disordered_share", "uniqueness", "novelty", "novelty_framework", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
     print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
 
@@ -222,8 +223,12 @@ def _add_sample(s):
     s.add_argument("--seed", type=SEED, default=0)
     s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
+    s.add_argument("--framework-novelty", action="store_true", help="also count as not novel a crystal whose framework "
+                   "(species ignored) is a training crystal's: an element substitution or ordered variant (minutes per 1,000)")
     s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
                    "crystals may hold pairs closer than real crystals allow")
+    s.add_argument("--charge-balance", action="store_true", help="change occupancies as little as possible so that each crystal "
+                   "is charge neutral (common oxidation states); crystals that cannot be are discarded and counted")
     s.add_argument("--commensurate", type=SUPERCELL, metavar="NxNxN", help="round occupancies so that every site's count "
                    "in this supercell is an integer (vacancies included; the largest change is reported)")
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")

@@ -14,8 +14,9 @@ from .symmetry import space_group
 from .geometry import geometry_checks
 
 # %% auto #0
-__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'density', 'sample_checks', 'MatchIndex',
-           'uniqueness_novelty', 'wasserstein_distances', 'generation_metrics']
+__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'common_oxidation_states', 'charge_balance',
+           'density', 'sample_checks', 'MatchIndex', 'uniqueness_novelty', 'wasserstein_distances',
+           'generation_metrics']
 
 # %% ../nbs/17_metrics.ipynb #c005
 def distance_checks(crystal: WyckoffCrystal, min_distance: float = 0.5) -> dict:
@@ -44,7 +45,7 @@ def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bo
     "True if one oxidation state per element makes |sum(n_el * q_el)| <= `tolerance` per atom, or all are metals."
     els = [e for e, n in composition.items() if n > 1e-6]
     if not els: return False
-    if all(Element(e).is_metal for e in els): return True
+    if len(els) == 1 or all(Element(e).is_metal for e in els): return True        # an element's crystal; an alloy
     allowed = tolerance * sum(composition[e] for e in els)          # elementary charges per cell
     step = allowed / (2 * len(els))                                  # grid of the sums: rounding adds <= allowed / 4
     charges = [np.round(composition[e] * np.array(oxidation_states(e), float) / step).astype(np.int64) for e in els]
@@ -56,6 +57,64 @@ def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bo
         sums = sums[np.abs(sums) <= rest + allowed / step]              # too far from 0 to come back: dropped
         if not len(sums): return False
     return bool(np.min(np.abs(sums)) * step <= allowed)
+
+# %% ../nbs/17_metrics.ipynb #c009c
+@functools.lru_cache(maxsize=None)
+def common_oxidation_states(symbol: str) -> tuple[int, ...]:
+    "pymatgen's common oxidation states of an element, else SMACT's ICSD-2024 ones."
+    return tuple(Element(symbol).common_oxidation_states) or oxidation_states(symbol)
+
+# %% ../nbs/17_metrics.ipynb #c009c2
+def _least_change(occ: np.ndarray, charge: np.ndarray, site_of: np.ndarray, room: np.ndarray,
+                  movable: np.ndarray) -> tuple[float, np.ndarray] | None:
+    "(largest change, changes) of the `movable` occupancies `occ` (one per species on a site) making charge x occ zero."
+    from scipy.optimize import linprog
+    k = len(occ)
+    c = np.zeros(k + 1); c[-1] = 1.0                                   # minimize t = max |change|
+    eye = np.eye(k)
+    A_ub = np.vstack([np.hstack([eye, -np.ones((k, 1))]), np.hstack([-eye, -np.ones((k, 1))]),
+                      np.hstack([(site_of[None, :] == np.arange(len(room))[:, None]).astype(float), np.zeros((len(room), 1))])])
+    b_ub = np.concatenate([np.zeros(2 * k), room])
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=np.append(charge, 0.0)[None], b_eq=[-float(charge @ occ)],
+                  bounds=[(-o, 1 - o) if m else (0, 0) for o, m in zip(occ, movable)] + [(0, None)], method="highs")
+    return (float(res.x[-1]), res.x[:-1]) if res.status == 0 else None
+
+def _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments):
+    "(largest change, states, changes) of the assignment of common oxidation states needing the least change, or None."
+    import itertools
+    best, tried = None, []
+    for states in itertools.islice(itertools.product(*(common_oxidation_states(e) for e in els)), max_assignments):
+        q = dict(zip(els, states))
+        charge = mult * np.array([q[el] for _, el, _ in entries])
+        bound = abs(charge @ occ) / max(np.abs(charge * movable).sum(), 1e-12)   # no smaller change can balance it
+        if bound <= max_change: tried.append((bound, q, charge))
+    for bound, q, charge in sorted(tried, key=lambda t: t[0])[:8]:
+        if best is not None and bound >= best[0]: break
+        found = _least_change(occ, charge, site_of, room, movable)
+        if found and found[0] <= max_change and (best is None or found[0] < best[0]): best = (found[0], q, found[1])
+    return best
+
+def charge_balance(crystal: WyckoffCrystal, max_change: float = 0.25, tolerance: float = 0.02, max_assignments: int = 2000):
+    """(neutral crystal, largest occupancy change, oxidation states) with occupancies changed as little as possible,
+    or None if no assignment of common oxidation states balances it within `max_change`. A crystal `charge_neutral`
+    already calls neutral (within `tolerance`) comes back unchanged, with no states."""
+    if charge_neutral(crystal.composition, tolerance): return crystal, 0.0, {}
+    entries = [(i, el, o) for i, s in enumerate(crystal.sites) for el, o in s.occupancy.items()]
+    els = sorted({el for _, el, _ in entries})
+    if all(Element(e).is_metal for e in els): return crystal, 0.0, {e: 0 for e in els}
+    occ = np.array([o for _, _, o in entries]); site_of = np.array([i for i, _, _ in entries])
+    mult = np.array([crystal.sites[i].multiplicity for i in site_of], float)
+    room = np.array([1.0 - sum(s.occupancy.values()) for s in crystal.sites])
+    shared = np.array([crystal.sites[i].disordered or len(crystal.sites[i].occupancy) > 1 or room[i] > 1e-9 for i in site_of])
+    for movable in [m for m in (shared, np.ones_like(shared)) if m.any()]:
+        if (best := _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments)): break
+    else: return None
+    new = np.clip(np.round(occ + best[2], 12), 0.0, 1.0)
+    sites = []
+    for i, s in enumerate(crystal.sites):
+        o = {el: float(v) for (j, el, _), v in zip(entries, new) if j == i and v > 1e-9}
+        if o: sites.append(type(s)(s.letter, s.multiplicity, s.xyz, o, len(o) > 1 or sum(o.values()) < 1 - 1e-9))
+    return WyckoffCrystal(crystal.space_group, crystal.lattice, sites, crystal.id, dict(crystal.provenance)), best[0], best[1]
 
 # %% ../nbs/17_metrics.ipynb #c011
 AVOGADRO_CM3 = 1.66053906660   # g/cm3 per (amu / Å^3)
@@ -86,12 +145,29 @@ def _fraction_key(crystal: WyckoffCrystal):
     orbits = tuple(sorted((x.multiplicity, tuple(sorted(x.occupancy))) for x in crystal.sites))
     return (crystal.space_group, orbits), np.array([comp[k] / total for k in sorted(comp)])
 
+def _framework_key(crystal: WyckoffCrystal):
+    "Space group and orbit multiplicities; the cell's shape (lengths over the cube root of the volume, angles)."
+    a, b, c, al, be, ga = crystal.lattice
+    scale = Lattice.from_parameters(*crystal.lattice).volume ** (1 / 3)
+    return (crystal.space_group, tuple(sorted(x.multiplicity for x in crystal.sites))), np.array([a / scale, b / scale, c / scale,
+                                                                                                al / 60, be / 60, ga / 60])
+
 class MatchIndex:
     """Crystals grouped by space group and element set; `find(x)`: index of a matching one (disorder-aware matcher) or
-    None. A comparison the matcher cannot make (it raises) counts as no match and is counted in `errors`."""
-    def __init__(self, crystals=(), fraction_tol: float = 0.02, **matcher_kwargs):
+    None. With `framework`, species are ignored: crystals are grouped by space group and orbit multiplicities and
+    matched by pymatgen's FrameworkComparator (the same framework with other species: an element substitution or an
+    ordered or partly ordered variant in the same space group), comparing only the `max_candidates` (20) cells of
+    the closest shapes within `shape_tol` (relative lengths; angles in units of 60°): a bound on the time, so a match
+    beyond them is missed. A comparison the matcher cannot make (it raises) counts as no match and is counted in
+    `errors`."""
+    def __init__(self, crystals=(), fraction_tol: float = 0.02, framework: bool = False, shape_tol: float = 0.3,
+                 max_candidates: int | None = None, **matcher_kwargs):
         from dis_csp.compare import disorder_matcher
-        self.matcher, self.fraction_tol, self.errors = disorder_matcher(**matcher_kwargs), fraction_tol, 0
+        from pymatgen.analysis.structure_matcher import StructureMatcher, FrameworkComparator
+        self.matcher = StructureMatcher(comparator=FrameworkComparator(), **matcher_kwargs) if framework else disorder_matcher(**matcher_kwargs)
+        self.key, self.errors = _framework_key if framework else _fraction_key, 0
+        self.fraction_tol = shape_tol if framework else fraction_tol       # how far the second part of the key may be
+        self.max_candidates = max_candidates if max_candidates is not None else (20 if framework else 10**9)
         self.groups, self.crystals, self._structures = collections.defaultdict(list), [], {}
         for x in crystals: self.add(x)
 
@@ -102,9 +178,11 @@ class MatchIndex:
 
     def find(self, crystal: WyckoffCrystal, structure=None):
         from dis_csp.reconstruct import to_structure
-        key, frac = _fraction_key(crystal)
-        for i in self.groups.get(key, []):
-            if np.max(np.abs(self.fractions[i] - frac)) > self.fraction_tol: continue
+        key, frac = self.key(crystal)
+        group = self.groups.get(key, [])
+        far = [np.max(np.abs(self.fractions[i] - frac)) for i in group]
+        near = [i for _, i in sorted((f, i) for f, i in zip(far, group) if f <= self.fraction_tol)][:self.max_candidates]
+        for i in near:                                    # the closest first; at most max_candidates comparisons
             structure = structure if structure is not None else to_structure(crystal)
             try:
                 if self.matcher.fit(structure, self._structure(i)): return i
@@ -112,7 +190,7 @@ class MatchIndex:
         return None
 
     def add(self, crystal: WyckoffCrystal) -> int:
-        key, frac = _fraction_key(crystal)
+        key, frac = self.key(crystal)
         self.crystals.append(crystal)
         if not hasattr(self, "fractions"): self.fractions = []
         self.fractions.append(frac); self.groups[key].append(len(self.crystals) - 1)
@@ -120,16 +198,20 @@ class MatchIndex:
 
 # %% ../nbs/17_metrics.ipynb #c014_2
 def uniqueness_novelty(crystals: list, reference: list | None = None, progress: bool = False,
-                       errors: dict | None = None) -> tuple[list, list]:
+                       errors: dict | None = None, framework: list | None = None) -> tuple[list, list]:
     """Per crystal: unique among the earlier ones; novel with respect to `reference` (None where no reference).
-    `errors`, if given, receives the number of comparisons the structure matcher could not make, per question."""
+    `errors`, if given, receives the number of comparisons the structure matcher could not make, per question;
+    `framework`, if given, receives per crystal whether its framework is novel too (see `MatchIndex`)."""
     from tqdm.auto import tqdm
     seen, ref = MatchIndex(), MatchIndex(reference) if reference is not None else None
+    frame = MatchIndex(reference, framework=True) if reference is not None and framework is not None else None
     unique, novel = [], []
     for x in tqdm(crystals, desc="unique/novel", disable=not progress):
         unique.append(seen.find(x) is None); seen.add(x)
         novel.append(None if ref is None else ref.find(x) is None)
-    if errors is not None: errors.update(uniqueness=seen.errors, novelty=ref.errors if ref is not None else 0)
+        if frame is not None: framework.append(novel[-1] and frame.find(x) is None)
+    if errors is not None:
+        errors.update(uniqueness=seen.errors, novelty=ref.errors if ref is not None else 0, framework=frame.errors if frame else 0)
     return unique, novel
 
 # %% ../nbs/17_metrics.ipynb #c016

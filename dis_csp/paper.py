@@ -52,7 +52,7 @@ def table_3(metrics: list[dict]) -> pd.DataFrame:
                      "sites < 0.5 Å (paper)": p[2], "sites < 0.5 Å": 1 - m["validity_paper"],
                      "validity (paper's check)": m["validity_paper"], "validity (disorder-aware)": m["validity_disorder_aware"],
                      "validity (chemistry-aware)": m.get("validity_chemistry"), "charge neutral": m["charge_neutral"], "disordered share": m["disordered_share"],
-                     "uniqueness": m["uniqueness"], "novelty": m["novelty"],
+                     "uniqueness": m["uniqueness"], "novelty": m["novelty"], "novelty (framework)": m.get("novelty_framework"),
                      **{f"W1 {k}": v for k, v in (m.get("wasserstein") or {}).items()}})
     return pd.DataFrame(rows)
 

@@ -21,7 +21,7 @@ from .reconstruct import to_cif
 
 # %% auto #0
 __all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'latents_for', 'check_sample_request', 'open_generation_folder', 'sample_run',
-           'round_to_supercell', 'write_samples', 'read_samples']
+           'round_to_supercell', 'balance_charges', 'write_samples', 'read_samples']
 
 # %% ../nbs/18_sample.ipynb #c009
 MAX_SAMPLES = 100_000   # per run of `sample_run` unless allow_large (a decoded crystal with its checks: a few kB)
@@ -70,7 +70,8 @@ def _reference(checkpoint, data, progress: bool):
 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
-               allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None) -> dict:
+               allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None,
+               charge_balance: bool = False, framework_novelty: bool = False) -> dict:
     "Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`."
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
@@ -82,23 +83,30 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
     training, test_checks = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
                                                                       "novelty": novelty, "geometry": geometry,
-                                                                      "commensurate": list(commensurate) if commensurate else None}, force)
+                                                                      "commensurate": list(commensurate) if commensurate else None,
+                                                                      "charge_balance": charge_balance,
+                                                                      "framework_novelty": framework_novelty}, force)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry)
+    balancing = balance_charges(decoded) if charge_balance else None
     rounding = round_to_supercell(decoded, commensurate) if commensurate else None
     checks = [sample_checks(d.crystal) if d.crystal else None
               for d in tqdm(decoded, desc=f"checking {sampler}/{mode}", disable=not progress)]
     kept = [d.crystal for d in decoded if d.crystal]
     unique = novel = None
-    matcher_errors = {}
-    if novelty and kept: unique, novel = uniqueness_novelty(kept, training, progress=progress, errors=matcher_errors)
+    matcher_errors, framework = {}, []
+    if novelty and kept:
+        unique, novel = uniqueness_novelty(kept, training, progress=progress, errors=matcher_errors,
+                                           framework=framework if framework_novelty else None)
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
     metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained", "seed": seed,
-               "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics, "matcher_errors": matcher_errors,
-               "commensurate": rounding}
+               "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics,
+               "novelty_framework": float(np.mean(framework)) if framework else None, "matcher_errors": matcher_errors,
+               "charge_balance": balancing, "commensurate": rounding}
     k = 0
     for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
         if d.crystal is None: continue
-        checks[i] = {**checks[i], "unique": unique[k] if unique else None, "novel": novel[k] if novel else None}
+        checks[i] = {**checks[i], "unique": unique[k] if unique else None, "novel": novel[k] if novel else None,
+                     "novel_framework": framework[k] if framework else None}
         k += 1
     store_run_extras(folder, checkpoint, threshold, fitted)
     write_samples(folder, z, decoded, checks, write_cifs)
@@ -119,6 +127,23 @@ def round_to_supercell(decoded: list, supercell) -> dict:
         if change > 0: d.repairs["commensurate_rounding"] = 1
     return {"supercell": list(supercell), "max_change": max(changes, default=0.0),
             "mean_change": float(np.mean(changes)) if changes else 0.0}
+
+# %% ../nbs/18_sample.ipynb #c009_4c
+def balance_charges(decoded: list, max_change: float = 0.25) -> dict:
+    """Every decoded crystal made charge neutral in place by `charge_balance`; one that cannot be (or whose balanced
+    occupancies would bring positions into a clash) is discarded, reason `charge_unbalanced`. The changes, summarized."""
+    from dis_csp.metrics import charge_balance
+    from dis_csp.geometry import clashes, default_pair_bounds, HARD_FLOOR
+    changes, failed = [], 0
+    for d in decoded:
+        if d.crystal is None: continue
+        found = charge_balance(d.crystal, max_change)
+        if found is None or found[1] > 0 and clashes(found[0], default_pair_bounds(), HARD_FLOOR):
+            d.crystal, d.reason, failed = None, "charge_unbalanced", failed + 1; continue
+        d.crystal = found[0]; changes.append(found[1])
+        if found[1] > 0: d.repairs["charge_balanced"] = 1
+    return {"changed": sum(c > 0 for c in changes), "unbalanced": failed, "max_change": max(changes, default=0.0),
+            "mean_change_of_changed": float(np.mean([c for c in changes if c > 0])) if any(changes) else 0.0}
 
 # %% ../nbs/18_sample.ipynb #c009_5
 def write_samples(folder: OutputFolder, z, decoded, checks, write_cifs: bool = True) -> Path:

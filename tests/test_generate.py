@@ -111,3 +111,28 @@ def test_commensurate_occupancies_from_the_command_line(tmp_path):
             assert np.allclose(counts, np.round(counts), atol=1e-9), site
     r = run("sample", "--n", 12, "--commensurate", "2x0x2", "--out", tmp_path / "d", "--quiet")
     assert r.returncode == 2 and "NxNxN" in r.stderr and not (tmp_path / "d").exists()
+
+
+def test_charge_balance_from_the_command_line(tmp_path):
+    "--charge-balance: every kept crystal is neutral by SMACT's states (the balancing used pymatgen's); the rest counted."
+    from dis_csp.crystal import WyckoffCrystal
+    from dis_csp.metrics import charge_neutral
+    r = run("sample", "--n", 30, "--charge-balance", "--out", tmp_path / "b", "--quiet", "--no-novelty")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    recs = [json.loads(l) for l in (tmp_path / "b" / "samples.jsonl").read_text().splitlines()]
+    kept = [WyckoffCrystal.from_dict(r["crystal"]) for r in recs if r["crystal"]]
+    assert all(charge_neutral(x.composition) for x in kept)
+    assert m["charge_balance"]["unbalanced"] == m["discarded"].get("charge_unbalanced", 0) == \
+        sum(r["discarded"] == "charge_unbalanced" for r in recs)
+    assert 0 <= m["charge_balance"]["max_change"] <= 0.25 and m["charge_neutral"] == 1.0
+
+
+def test_framework_novelty_is_at_most_novelty(full_dataset, tmp_path):
+    "--framework-novelty: a crystal new only by its species is not framework-novel, so the share cannot exceed novelty."
+    r = run("sample", "--n", 15, "--data", full_dataset, "--framework-novelty", "--out", tmp_path / "f", "--quiet")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "f" / "metrics.json").read_text())
+    recs = [json.loads(l)["checks"] for l in (tmp_path / "f" / "samples.jsonl").read_text().splitlines()]
+    assert 0 <= m["novelty_framework"] <= m["novelty"] and m["matcher_errors"]["framework"] == 0
+    assert all(c["novel"] or not c["novel_framework"] for c in recs if c)
