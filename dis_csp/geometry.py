@@ -201,10 +201,10 @@ def move_free_parameters(crystal: WyckoffCrystal, bounds: PairBounds, split_floo
         total += step
         if np.linalg.norm(total @ L, axis=1).max() > max_shift: return None
         x = _moved(crystal, total)
+        if any(len(orbit(sg, s.xyz)) != s.multiplicity for s in x.sites): return None   # landed on a special position
     else:
         return None
-    if found or any(len(orbit(sg, s.xyz)) != s.multiplicity for s in x.sites): return None
-    return x
+    return None if found else x
 
 # %% ../nbs/15a_geometry.ipynb #c020
 def _scaled(crystal: WyckoffCrystal, factor: float) -> WyckoffCrystal:

@@ -54,3 +54,19 @@ def test_emitted_cifs_have_no_clash_when_read_back(tiny_run, tmp_path):
             if rec["cif"] is None: continue
             s = CifParser(out / rec["cif"]).parse_structures(primitive=False)[0]
             assert not _independent_clashes(s, bounds), (rec["id"], _independent_clashes(s, bounds)[:3])
+
+
+def test_a_push_onto_a_special_position_is_refused_not_raised(tmp_path, monkeypatch):
+    "Regression: GMM sample 183 (seed 0) of the shipped model had a 48i site pushed onto 24d while moving free parameters."
+    monkeypatch.setenv("DIS_CSP_CACHE", str(tmp_path))
+    from dis_csp.model import load
+    from dis_csp.pretrained import resolve_checkpoint
+    from dis_csp.samplers import samplers_for
+    from dis_csp.generate import head_probabilities, decode_heads
+    from dis_csp.geometry import clashes, default_pair_bounds, HARD_FLOOR
+    checkpoint = resolve_checkpoint()
+    model, scaler = load(checkpoint)
+    z = samplers_for(checkpoint, need=["gmm"], progress=False)["gmm"].sample(300, 0)[183:184]
+    h = {k: v[0] for k, v in head_probabilities(model, scaler, z).items()}
+    d = decode_heads(h)
+    assert d.crystal is None or not clashes(d.crystal, default_pair_bounds(), HARD_FLOOR)
