@@ -175,7 +175,9 @@ class Search:
     lr: float = 0.05               # Adam learning rate (cosine-annealed to 5 %)
     prior_weight: float = 0.1      # pull towards the KDE's density (keeps latents where the decoder has seen crystals)
     pool: int = 50                 # random starts drawn per optimized candidate (the lowest-loss ones are optimized)
-    overshoot: int = 3             # candidates optimized per one returned (those ending with the lowest loss are kept)
+    overshoot: int = 3             # candidates optimized per one returned
+    select_by_checks: bool = True  # return those meeting the conditions once decoded first (False: by the loss only)
+    rounds: int = 3                # with select_by_checks: optimize new batches until n meet the conditions, at most this many
 
     def __post_init__(self):
         import math
@@ -184,42 +186,51 @@ class Search:
                          ("lr", isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0),
                          ("prior_weight", isinstance(self.prior_weight, (int, float)) and math.isfinite(self.prior_weight) and self.prior_weight >= 0),
                          ("pool", isinstance(self.pool, int) and 1 <= self.pool <= 1000),
-                         ("overshoot", isinstance(self.overshoot, int) and 1 <= self.overshoot <= 100)):
+                         ("overshoot", isinstance(self.overshoot, int) and 1 <= self.overshoot <= 100),
+                         ("select_by_checks", isinstance(self.select_by_checks, bool)),
+                         ("rounds", isinstance(self.rounds, int) and 1 <= self.rounds <= 20)):
             if not ok: raise ConditionError(f"{name}={getattr(self, name)!r} is out of range" + (f" (1..{MAX_CANDIDATES:,})" if name == "n" else ""))
         check_seed(self.seed)
 
 # %% ../nbs/19_condition.ipynb #c014
 def conditioned_candidates(model, scaler, start_sampler, cond: Conditions, search: Search = Search(), flag_threshold: float = 0.5,
                            kde=None, progress: bool = False, callback=None) -> tuple[np.ndarray, list, list[dict], list, dict]:
-    """Optimized latents, decoded crystals, their checks (with `conditions` and `success`), the loss history, and the
-    count per reason of candidates whose decoding was discarded (the next best by loss took their place)."""
+    """Optimized latents, decoded crystals, their checks (with `conditions` and `success`), the loss history, and a
+    tally of the selection: candidates `optimized` (in `rounds` batches), how many of them `meet` every condition once
+    decoded, and the count per reason of those whose decoding was `discarded`."""
     from dis_csp.generate import decode_latents
     from dis_csp.metrics import sample_checks
     n, seed = search.n, search.seed
     if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
     m = n * search.overshoot
-    start = start_sampler.sample(m * search.pool, seed)
     def loss(z):
         with torch.no_grad():
             terms = condition_losses(model.decode(torch.as_tensor(z)), cond, flag_threshold)
         return (sum(terms.values()) if terms else torch.zeros(len(z))).numpy()
-    z0 = start[np.argsort(loss(start), kind="stable")[:m]]
-    z, history = optimize_latents(model, z0, cond, kde, search.steps, search.lr, search.prior_weight, flag_threshold, seed,
-                                  progress, callback)
-    order, picked, decoded, discarded = list(np.argsort(loss(z), kind="stable")), [], [], {}
-    while len(picked) < n and order:                             # the n that ended with the lowest condition loss
-        take, order = order[:n - len(picked)], order[n - len(picked):]
-        for i, d in zip(take, decode_latents(model, scaler, z[take], "constrained", flag_threshold=flag_threshold)):
-            if d.crystal is None: discarded[d.reason] = discarded.get(d.reason, 0) + 1
-            else: picked.append(i); decoded.append(d)
-    keep = np.argsort(picked, kind="stable")                     # in the order of the optimized latents
-    z, decoded = z[np.array(picked, int)[keep]], [decoded[k] for k in keep]
+    z, every, history = None, [], []
+    for r in range(search.rounds if search.select_by_checks else 1):     # a new batch while fewer than n meet the conditions
+        start = start_sampler.sample(m * search.pool, seed + 100_003 * r)
+        z0 = start[np.argsort(loss(start), kind="stable")[:m]]
+        z_r, hist = optimize_latents(model, z0, cond, kde, search.steps, search.lr, search.prior_weight, flag_threshold, seed + r,
+                                     progress, callback)
+        z = z_r if z is None else np.concatenate([z, z_r])
+        history += [{"round": r, **h} for h in hist]
+        every += decode_latents(model, scaler, z_r, "constrained", flag_threshold=flag_threshold)   # repaired as emitted
+        meets = np.array([d.crystal is not None and all(cond.check(d.crystal).values()) for d in every])
+        if meets.sum() >= n: break
+    discarded = {}
+    for d in every:
+        if d.crystal is None: discarded[d.reason] = discarded.get(d.reason, 0) + 1
+    usable = np.array([d.crystal is not None for d in every])
+    rank = np.lexsort((loss(z), ~meets if search.select_by_checks else np.zeros(len(z), bool)))   # meeting first, then by loss
+    picked = np.sort([i for i in rank if usable[i]][:n])                                    # in the order of the optimized latents
+    z, decoded = z[picked.astype(int)], [every[i] for i in picked]
     for k, d in enumerate(decoded): d.crystal.id = f"cond_{seed}_{k:04d}"
     checks = []
     for d in decoded:
         ok = cond.check(d.crystal)
         checks.append({**sample_checks(d.crystal), "conditions": ok, "success": all(ok.values())})
-    return z, decoded, checks, history, discarded
+    return z, decoded, checks, history, {"optimized": len(every), "rounds": r + 1, "meet": int(meets.sum()), "discarded": discarded}
 
 # %% ../nbs/19_condition.ipynb #c016
 def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), data=None, progress: bool = True,
@@ -235,14 +246,15 @@ def condition_run(checkpoint, out, cond: Conditions, search: Search = Search(), 
     samplers, fitted = run_samplers(checkpoint, data, out, progress, need=["kde"])
     folder = open_generation_folder(out, "condition", checkpoint, data, {"conditions": cond.to_dict(), **asdict(search)}, force)
     kde = samplers["kde"]
-    z, decoded, checks, history, discarded = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)
+    z, decoded, checks, history, tally = conditioned_candidates(model, scaler, kde, cond, search, threshold, kde, progress)
     store_run_extras(folder, checkpoint, threshold, fitted)
     write_samples(folder, z, decoded, checks)
     met = [c["conditions"] for c in checks]
     metrics = {"conditions": cond.to_dict(), **asdict(search), "flag_threshold": threshold,
                "success_rate": float(sum(all(m.values()) for m in met) / search.n),   # fewer returned: failures
                "per_condition": {k: float(np.mean([m[k] for m in met])) for k in (met[0] if met else {})},
-               "returned": len(decoded), "discarded": discarded,
+               "yield": tally["meet"] / tally["optimized"], "optimized": tally["optimized"], "rounds": tally["rounds"],
+               "returned": len(decoded), "discarded": tally["discarded"],
                "history": history, "seconds": round(time.time() - t0, 2)}
     folder.write_json("metrics.json", metrics)
     folder.finish()

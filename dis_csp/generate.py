@@ -15,7 +15,7 @@ from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import cell_points
-from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, HARD_FLOOR
+from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, HARD_FLOOR
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
@@ -177,11 +177,7 @@ def _add_site(number: int, sites: list, site: WyckoffSite, note) -> bool:
     "Add `site`, or merge it into a site on the same orbit when their occupancies fit (else drop it); True if added."
     twin = _same_orbit(number, sites, site)
     if twin is None: sites.append(site); return True
-    other = sites[twin]
-    if sum(other.occupancy.values()) + sum(site.occupancy.values()) <= 1.0 + 1e-6:
-        merged = dict(other.occupancy)
-        for el, o in site.occupancy.items(): merged[el] = merged.get(el, 0.0) + o
-        sites[twin] = WyckoffSite(other.letter, other.multiplicity, other.xyz, merged, True); note("sites_merged")
+    if (merged := merged_site(sites[twin], site)) is not None: sites[twin] = merged; note("sites_merged")
     else: note("overlapping_site_dropped")
     return False
 
@@ -298,10 +294,12 @@ def without_clashes(crystal: WyckoffCrystal, bounds: PairBounds, symprec: float 
     """`crystal` repaired by `repair_geometry` (no two positions occupied together closer than `bounds`, split positions
     at least 0.5 Å apart) with its symmetry settled again after each repair; None if it cannot be both."""
     for _ in range(rounds):
-        repaired = repair_geometry(crystal, bounds, HARD_FLOOR, note=note)
+        done = []
+        repaired = repair_geometry(crystal, bounds, HARD_FLOOR, note=lambda k: (done.append(k), note(k)))
         if repaired is crystal: return crystal                               # nothing to repair: symmetry as settled
         crystal = repaired
-        if crystal is None or not symprec or found_space_group(crystal, symprec) == crystal.space_group: return crystal
+        if crystal is None or not symprec or done == ["lattice_scaled"]: return crystal   # a uniform scaling keeps the group
+        if found_space_group(crystal, symprec) == crystal.space_group: return crystal
         crystal = settle_symmetry(crystal, symprec, note)
         if not clashes(crystal, bounds, HARD_FLOOR): return crystal
     note("clash_left")

@@ -15,7 +15,8 @@ from .reconstruct import cell_points
 
 # %% auto #0
 __all__ = ['HARD_FLOOR', 'Contacts', 'site_contacts', 'together', 'shortest_pair_distances', 'PairBounds', 'default_pair_bounds',
-           'Clash', 'clashes', 'geometry_checks', 'free_projector', 'move_free_parameters', 'repair_geometry']
+           'Clash', 'clashes', 'geometry_checks', 'free_projector', 'move_free_parameters', 'merged_site',
+           'repair_geometry']
 
 # %% ../nbs/15a_geometry.ipynb #c005
 @dataclass
@@ -215,17 +216,21 @@ def _scaled(crystal: WyckoffCrystal, factor: float) -> WyckoffCrystal:
 
 def _atoms(site: WyckoffSite) -> float: return site.multiplicity * sum(site.occupancy.values())
 
+def merged_site(keep: WyckoffSite, other: WyckoffSite) -> WyckoffSite | None:
+    "`keep` holding `other`'s atoms as well (spread over `keep`'s multiplicity), or None if they do not fit on it."
+    occ = dict(keep.occupancy)
+    for el, v in other.occupancy.items(): occ[el] = occ.get(el, 0.0) + v * other.multiplicity / keep.multiplicity
+    if sum(occ.values()) > 1.0 + 1e-6: return None
+    return WyckoffSite(keep.letter, keep.multiplicity, keep.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - 1e-6)
+
 def _merged_or_dropped(crystal: WyckoffCrystal, worst: Clash, note) -> WyckoffCrystal:
     "`crystal` with the two sites of clash `worst` made one shared site (if their atoms fit on one), else one dropped."
     out = copy.deepcopy(crystal)
     a, b = out.sites[worst.i], out.sites[worst.j]
     if worst.i != worst.j:
         keep, other = (worst.i, worst.j) if a.multiplicity >= b.multiplicity else (worst.j, worst.i)
-        k, o = out.sites[keep], out.sites[other]
-        occ = dict(k.occupancy)
-        for el, v in o.occupancy.items(): occ[el] = occ.get(el, 0.0) + v * o.multiplicity / k.multiplicity
-        if sum(occ.values()) <= 1.0 + 1e-6:
-            out.sites[keep] = WyckoffSite(k.letter, k.multiplicity, k.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - 1e-6)
+        if (merged := merged_site(out.sites[keep], out.sites[other])) is not None:
+            out.sites[keep] = merged
             del out.sites[other]; note("sites_merged"); return out
     drop = worst.i if _atoms(a) <= _atoms(b) else worst.j
     del out.sites[drop]; note("site_dropped")

@@ -11,7 +11,7 @@ from pymatgen.core import Lattice, Element
 from .crystal import WyckoffCrystal
 from .reconstruct import site_points, cell_points
 from .symmetry import space_group
-from .geometry import geometry_checks
+from .geometry import geometry_checks, together
 
 # %% auto #0
 __all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'common_oxidation_states', 'charge_balance',
@@ -27,7 +27,7 @@ def distance_checks(crystal: WyckoffCrystal, min_distance: float = 0.5) -> dict:
     np.fill_diagonal(d, np.inf)
     close = d < min_distance
     i, j = np.nonzero(np.triu(close, 1))
-    clash = occ[owner[i]] + occ[owner[j]] > 1.0 + 1e-6
+    clash = together(occ[owner[i]], occ[owner[j]])             # elementwise on arrays
     return {"min_distance": float(d.min()) if len(frac) > 1 else float("inf"),
             "valid_paper": not close.any(), "valid_disorder_aware": not clash.any()}
 

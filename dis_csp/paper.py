@@ -41,10 +41,21 @@ def tables_1_2(metrics: dict):
 PAPER_TABLE_3 = {  # paper Table 3: generation error, SMA, validity ("sites closer than 0.5 Å", as printed)
     "kde": (0.0, 0.996, 0.157), "gmm": (0.0264, 0.475, 0.164), "gaussian": (0.090, 0.230, 0.140), "test": (0.0, 0.995, 0.140)}
 
+def _plausibility_columns(summary: dict | None, comparison: dict | None = None) -> dict:
+    "Table 3's plausibility columns from a `plausibility_summary` (and the Wasserstein distances of a comparison)."
+    if not summary: return {}
+    return {"plausible (CHGNet)": summary["plausible"], "median largest force (eV/Å)": summary["median_max_force"],
+            "median relaxation drop (eV/atom)": summary["median_relaxation_drop"],
+            **({"W1 largest force": comparison["w1_max_force"], "W1 relaxation drop": comparison["w1_relaxation_drop"],
+                "W1 energy per atom": comparison["w1_energy_per_atom"]} if comparison else {})}
+
 def table_3(metrics: list[dict]) -> pd.DataFrame:
-    "Our generation metrics (one dict per sampler x mode, as `sample_run` returns) beside the paper's Table 3."
-    rows = []
+    """Our generation metrics (one dict per sampler x mode, as `sample_run` returns) beside the paper's Table 3; where
+    they hold a plausibility comparison, its columns and a last row for the real test crystals treated identically."""
+    rows, reference = [], None
     for m in metrics:
+        pl = m.get("plausibility") or {}
+        reference = pl.get("reference") or reference
         p = PAPER_TABLE_3.get(m["sampler"], (np.nan,) * 3)
         rows.append({"sampler": m["sampler"], "mode": m["mode"], "n": m["n_samples"],
                      "generation error (paper)": p[0], "generation error": m["generation_error"],
@@ -53,7 +64,9 @@ def table_3(metrics: list[dict]) -> pd.DataFrame:
                      "validity (paper's check)": m["validity_paper"], "validity (disorder-aware)": m["validity_disorder_aware"],
                      "validity (chemistry-aware)": m.get("validity_chemistry"), "charge neutral": m["charge_neutral"], "disordered share": m["disordered_share"],
                      "uniqueness": m["uniqueness"], "novelty": m["novelty"], "novelty (framework)": m.get("novelty_framework"),
-                     **{f"W1 {k}": v for k, v in (m.get("wasserstein") or {}).items()}})
+                     **{f"W1 {k}": v for k, v in (m.get("wasserstein") or {}).items()},
+                     **_plausibility_columns(pl.get("generated"), pl if "reference" in pl else None)})
+    if reference: rows.append({"sampler": "real test crystals", "mode": "", "n": reference["n"], **_plausibility_columns(reference)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/21a_paper.ipynb #c011

@@ -20,8 +20,9 @@ from .evaluate import run_split
 from .reconstruct import to_cif
 
 # %% auto #0
-__all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'latents_for', 'check_sample_request', 'open_generation_folder', 'sample_run',
-           'round_to_supercell', 'balance_charges', 'write_samples', 'read_samples']
+__all__ = ['MAX_SAMPLES', 'SAMPLE_PRODUCTS', 'latents_for', 'check_sample_request', 'open_generation_folder',
+           'plausibility_scores', 'sample_run', 'round_to_supercell', 'balance_charges', 'write_samples',
+           'read_samples']
 
 # %% ../nbs/18_sample.ipynb #c009
 MAX_SAMPLES = 100_000   # per run of `sample_run` unless allow_large (a decoded crystal with its checks: a few kB)
@@ -47,7 +48,8 @@ def check_sample_request(sampler: str, n: int | None, mode: str, allow_large: bo
                          "split it into runs with other seeds, or pass --allow-large")
 
 # %% ../nbs/18_sample.ipynb #c009_3
-SAMPLE_PRODUCTS = {"cifs/": "dir", "samples.jsonl": "file", "metrics.json": "file", "samplers.npz": "file", "decoding.json": "file"}
+SAMPLE_PRODUCTS = {"cifs/": "dir", "samples.jsonl": "file", "metrics.json": "file", "samplers.npz": "file", "decoding.json": "file",
+                   "plausibility.csv": "file", "plausibility.html": "file"}
 
 def _legacy_samples(path: Path) -> bool:
     return (path / "samples.jsonl").exists() and (path / "metrics.json").exists() and not (path / "train_config.json").exists()
@@ -59,33 +61,58 @@ def open_generation_folder(out, command: str, checkpoint, data, params: dict, fo
 
 # %% ../nbs/18_sample.ipynb #c009_4
 def _reference(checkpoint, data, progress: bool):
-    "(training crystals, test-set checks) of the run's dataset, or (None, None) when it is not here."
+    "(training crystals, test crystals) of the run's dataset, or (None, None) when it is not here."
     from dis_csp.dataset import load_dataset
     if data is None:
         if progress: print("the run's dataset is not here (pass --data): uniqueness only, no novelty or test-set comparison", file=sys.stderr)
         return None, None
     ds = load_dataset(data)
     split, by_id = run_split(checkpoint, ds.ids), dict(zip(ds.ids, ds.crystals))
-    return [by_id[i] for i in split["train"] if i in by_id], [sample_checks(by_id[i]) for i in split["test"] if i in by_id]
+    return [by_id[i] for i in split["train"] if i in by_id], [by_id[i] for i in split["test"] if i in by_id]
+
+_TEST_SCORES = {}   # (test crystal ids, seed, relax steps) -> their plausibility rows, scored once per process
+
+def plausibility_scores(folder: OutputFolder, kept: list, test: list | None, n: int, seed: int = 0, relax_steps: int = 20,
+                        progress: bool = False) -> dict:
+    """CHGNet plausibility (`dis_csp.plausibility`) of the first `n` `kept` crystals beside the first `n` real `test`
+    crystals treated identically; writes plausibility.csv and plausibility.html into `folder`, returns the comparison."""
+    import pandas as pd
+    from dis_csp.plausibility import score_crystals, compare_plausibility, plausibility_summary, plausibility_figure
+    rows, skipped = score_crystals(kept[:n], seed, relax_steps, progress=progress)
+    out, ref = {"n_requested": n, "relax_steps": relax_steps, "skipped": skipped}, []
+    if test:
+        key = (tuple(x.id for x in test[:n]), seed, relax_steps)
+        if key not in _TEST_SCORES: _TEST_SCORES[key] = score_crystals(test[:n], seed, relax_steps, progress=progress)
+        ref, out["reference_skipped"] = _TEST_SCORES[key]
+        out.update(compare_plausibility(rows, ref))
+    else: out["generated"] = plausibility_summary(rows)
+    table = pd.DataFrame([{"set": "generated", **r} for r in rows] + [{"set": "test", **r} for r in ref])
+    folder.write("plausibility.csv", table.to_csv(index=False))
+    folder.write("plausibility.html", plausibility_figure(rows, ref).to_html(include_plotlyjs=True))
+    return out
 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
                allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None,
-               charge_balance: bool = False, framework_novelty: bool = False) -> dict:
-    "Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`."
+               charge_balance: bool = False, framework_novelty: bool = False, plausibility: int = 0) -> dict:
+    """Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`;
+    with `plausibility`, score that many of them (and as many real test crystals) with CHGNet."""
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
+    if not isinstance(plausibility, (int, np.integer)) or plausibility < 0:
+        raise UsageError(f"plausibility must be a number of crystals >= 0, not {plausibility!r}")
     checkpoint = resolve_checkpoint(checkpoint)
     model, scaler, data, threshold = open_run(checkpoint, data, also=[Path(out) / "decoding.json"], need_data=sampler == "test")
     samplers, fitted = (None, None) if sampler == "test" else run_samplers(checkpoint, data, out, progress, need=[sampler])
     z, ids = (latents_for("test", checkpoint, data, n, seed) if sampler == "test" else
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
-    training, test_checks = _reference(checkpoint, data, progress)
+    training, test = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
                                                                       "novelty": novelty, "geometry": geometry,
                                                                       "commensurate": list(commensurate) if commensurate else None,
                                                                       "charge_balance": charge_balance,
-                                                                      "framework_novelty": framework_novelty}, force)
+                                                                      "framework_novelty": framework_novelty,
+                                                                      "plausibility": plausibility}, force)
     decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry)
     balancing = balance_charges(decoded) if charge_balance else None
     rounding = round_to_supercell(decoded, commensurate) if commensurate else None
@@ -97,11 +124,13 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
     if novelty and kept:
         unique, novel = uniqueness_novelty(kept, training, progress=progress, errors=matcher_errors,
                                            framework=framework if framework_novelty else None)
+    test_checks = [sample_checks(x) for x in test] if test is not None else None
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
     metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained", "seed": seed,
                "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics,
                "novelty_framework": float(np.mean(framework)) if framework else None, "matcher_errors": matcher_errors,
-               "charge_balance": balancing, "commensurate": rounding}
+               "charge_balance": balancing, "commensurate": rounding,
+               "plausibility": plausibility_scores(folder, kept, test, plausibility, seed, progress=progress) if plausibility else None}
     k = 0
     for i, d in enumerate(decoded):                      # uniqueness and novelty join the checks of decoded crystals
         if d.crystal is None: continue

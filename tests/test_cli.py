@@ -23,3 +23,24 @@ def test_bad_source_is_one_clear_line():
     r = run("summary", "/no/such/collection.jsonl.gz")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "/no/such/collection.jsonl.gz: no such file or folder" in r.stderr
+
+
+def test_relax_command(tmp_path):
+    from dis_csp.crystal import WyckoffCrystal, WyckoffSite
+    from dis_csp.reconstruct import to_cif
+    r = run("relax", str(tmp_path / "none"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no such file or folder" in r.stderr and "Traceback" not in r.stderr
+    r = run("relax", str(tmp_path), "--out", str(tmp_path / "o"), "--ensemble", "0")
+    assert r.returncode == 2 and "--ensemble" in r.stderr
+    (tmp_path / "cifs").mkdir()
+    aln = WyckoffCrystal(186, (3.2, 3.2, 5.0, 90.0, 90.0, 120.0), [WyckoffSite("b", 2, (1 / 3, 2 / 3, 0), {"Al": 1.0}, False),
+                                                                   WyckoffSite("b", 2, (1 / 3, 2 / 3, 0.36), {"N": 1.0}, False)], id="AlN")
+    (tmp_path / "cifs" / "AlN.cif").write_text(to_cif(aln))
+    r = run("relax", str(tmp_path / "cifs"), "--out", str(tmp_path / "o"), "--ensemble", "1", "--steps", "10", "--no-score", "--quiet")
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["n"] == 1 and s["symmetry_kept"] == 1.0 and s["median_energy_drop"] > 0
+    from pymatgen.core import Structure                      # read back and checked outside dis-csp's code
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    st = Structure.from_file(tmp_path / "o" / "cifs" / "AlN.cif")
+    assert SpacegroupAnalyzer(st, symprec=1e-3).get_space_group_number() == 186 and st.composition.reduced_formula == "AlN"

@@ -5,7 +5,7 @@ from pathlib import Path
 from conftest import ROOT, SAMPLE
 
 TINY = {"PRESET": "tiny", "N_SAMPLES": "8", "TABLE3_SAMPLES": "5", "CONDITION_N": "2", "CONDITION_STEPS": "5",
-        "FIGURES": "fig7 tables_1_2"}
+        "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "0"}
 
 
 def main_job(tmp_path, *args):
@@ -23,6 +23,7 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     assert (tmp_path / "run" / "best.pt").exists() and (tmp_path / "run" / "samplers.npz").exists()
     assert json.loads((out / "metrics.json").read_text())["made_by"]["command"] == "evaluate"
     assert len(list((out / "samples" / "kde" / "cifs").glob("*.cif"))) == 8
+    assert json.loads((out / "samples" / "kde" / "metrics.json").read_text())["plausibility"]["n_requested"] == 1
     for name in ("pnma_LiPO_1dis", "pnma_LiPO_Li0.5", "fm3m_CuAu_1dis"):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
     assert (out / "index.html").exists() and (out / "fig7" / "fig7_training_curves.html").exists()

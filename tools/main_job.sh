@@ -4,7 +4,9 @@
 #   1. summary of the collection          2. featurize -> $OUT/dataset (the shipped model's test split and novelty)
 #   3. with --train only: train the default preset -> $RUN (then every step below uses $RUN instead of the shipped model)
 #   4. evaluate the test split -> $OUT/metrics.json
-#   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json)
+#   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json; the first $PLAUSIBILITY
+#      scored with CHGNet beside as many real test crystals: plausibility.csv, plausibility.html)
+#   5b. relax: the first $RELAX_N of them relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/*
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html linking every figure and table
@@ -14,6 +16,9 @@ OUT="${OUT:-out}"
 RUN="${RUN:-runs/default}"
 N_SAMPLES="${N_SAMPLES:-1000}"           # KDE samples of step 5
 TABLE3_SAMPLES="${TABLE3_SAMPLES:-300}"  # samples per sampler and mode of Table 3
+PLAUSIBILITY="${PLAUSIBILITY:-50}"       # step 5's samples (and real test crystals) scored with CHGNet (~3 s each)
+TABLE3_PLAUSIBILITY="${TABLE3_PLAUSIBILITY:-10}"  # the same per sampler of Table 3
+RELAX_N="${RELAX_N:-10}"                 # step 5's samples relaxed with CHGNet (~2 min each on 2 cores; 0: none)
 CONDITION_N="${CONDITION_N:-40}"         # candidates per conditioned generation (step 6)
 CONDITION_STEPS="${CONDITION_STEPS:-600}"
 PRESET="${PRESET:-default}"              # with --train: the preset to train
@@ -22,7 +27,7 @@ TRAIN=0
 for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
-    -h|--help) sed -n '1,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '1,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg (use --train to train the model first)" >&2; exit 2 ;;
   esac
 done
@@ -58,7 +63,16 @@ python -c "import json; m=json.load(open('$OUT/metrics.json')); print(json.dumps
 
 step "5. sample ($N_SAMPLES, KDE, constrained)"
 if stale "$OUT/samples/kde/.dis-csp-sample.json"; then
-  dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" --out "$OUT/samples/kde" --quiet
+  dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" --out "$OUT/samples/kde" \
+    --plausibility "$PLAUSIBILITY" --quiet
+fi
+
+step "5b. relax ($RELAX_N of the KDE samples, CHGNet)"
+if [ "$RELAX_N" -gt 0 ]; then
+  if stale "$OUT/relaxed/kde/.dis-csp-relax.json"; then
+    dis-csp relax "$OUT/samples/kde" --n "$RELAX_N" --out "$OUT/relaxed/kde" --quiet > /dev/null
+  fi
+  python -c "import json; s=json.load(open('$OUT/relaxed/kde/summary.json')); print(json.dumps({k: s.get(k) for k in ('n','problems','median_energy_drop','median_volume_change','plausibility_before','plausibility_after','crystals_per_minute')}))"
 fi
 
 step "6. condition"
@@ -68,7 +82,7 @@ condition() {  # name, then the conditions
     dis-csp condition --checkpoint "$MODEL" --data "$OUT/dataset" --n "$CONDITION_N" --steps "$CONDITION_STEPS" \
       --out "$OUT/conditioned/$name" --quiet "$@"
   fi
-  python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], m['per_condition'])"
+  python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], 'yield', m['yield'], m['per_condition'])"
 }
 condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
 condition pnma_LiPO_Li0.5 --spacegroup 62 --elements Li,P,O --disordered-sites 1 --occupancy Li:0.5
@@ -76,6 +90,7 @@ condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
 step "7. paper figures and tables"
 dis-csp figures --run "$MODEL" --data "$OUT/dataset" --out "$OUT" --set table3.n_samples="$TABLE3_SAMPLES" \
+  --set table3.n_plausibility="$TABLE3_PLAUSIBILITY" \
   --set fig11.n_cells_2=200 --set fig11.n_cells_3=40 --set fig11.n_relaxed=4 ${FIGURES:+--only $FIGURES}   # fig11 paper: 1000 cells each
 echo
 echo "Done ($(date +%H:%M:%S), $(( $(date +%s) - START )) s). Open $OUT/index.html."
