@@ -198,12 +198,12 @@ def relax_crystal(crystal: WyckoffCrystal, ensemble: int = 2, steps: int = 60, g
             h = np.eye(len(theta)) * 1e-5
             g = g + np.array([(penalty(theta + d) - penalty(theta - d)) / 2e-5 for d in h])
         return e + p, g
-    e0, g0, _, _ = _evaluate(crystal, realizations, B, np.zeros(n_u + n_v), model)
+    start = _evaluate(crystal, realizations, B, np.zeros(n_u + n_v), model)
     res = minimize(f, np.zeros(n_u + n_v), jac=True, method="L-BFGS-B", bounds=limits,
                    options={"maxiter": steps, "maxfun": 2 * steps, "gtol": gtol * 0.1, "ftol": 1e-9})
+    e0 = start[0]
     e1, g1, energies, relaxed = _evaluate(crystal, realizations, B, res.x, model)
-    if e1 > e0: e1, g1, energies, relaxed, res.x = (e0, g0, *_evaluate(crystal, realizations, B, np.zeros(n_u + n_v), model)[2:],
-                                                    np.zeros(n_u + n_v))
+    if e1 > e0: (e1, g1, energies, relaxed), res.x = start, np.zeros(n_u + n_v)     # never worse than where it started
     for s in relaxed.sites: s.xyz = tuple(float(c) for c in np.mod(np.round(s.xyz, 12), 1.0))
     sg = space_group(crystal.space_group)
     special = any(len(orbit(sg, s.xyz)) != s.multiplicity for s in relaxed.sites)
