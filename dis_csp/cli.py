@@ -161,17 +161,31 @@ def _add_evaluate(e):
 # %% ../nbs/90_cli.ipynb #c008
 def cmd_virtual_cells(args):
     "Virtual cells of a disordered CIF and their property distributions."
-    from dis_csp.virtual_cells import run_virtual_cells
-    s = run_virtual_cells(args.cif, args.out, tuple(args.supercell), n=args.n, seed=args.seed, energy=not args.no_energy,
-                          relax=args.relax, relax_steps=args.relax_steps, temperature=args.temperature,
-                          workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, force=args.force,
-                          allow_large=args.allow_large)
-    print(json.dumps({k: v for k, v in s.items() if k != "rounding_error"}, indent=2))
-    print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html")
+    from dis_csp.orderings import run_orderings
+    announce = lambda info: print("cells:", json.dumps(info), flush=True)      # what was planned, before any potential call
+    s = run_orderings(args.cif, args.out, tuple(args.supercell), args.mode, n=args.n, seed=args.seed, temperature=args.temperature,
+                      prescreen=args.prescreen, keep=args.keep, max_distinct=args.max_distinct, until_se=args.until_se,
+                      allow_large=args.allow_large, announce=announce, energy=not args.no_energy, relax=args.relax,
+                      relax_steps=args.relax_steps, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+                      force=args.force)
+    print(json.dumps({k: v for k, v in s.items() if k not in ("rounding_error", "convergence")}, indent=2))
+    if "convergence" in s: print(f"standard error of the Boltzmann-averaged energy: {s['convergence']['standard_error'][-1]:.4g} eV/atom "
+                                 f"after {s['n_cells']} cells")
+    print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html" + (", convergence.html" if "convergence" in s else ""))
 
 def _add_virtual_cells(v):
     from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS
+    from dis_csp.orderings import MODES
     v.add_argument("cif", help="a CIF file of a disordered crystal")
+    v.add_argument("--mode", choices=MODES, default="random", help="which cells: random (uniform, split positions never filled "
+                   "together; default), distinct (symmetry-inequivalent orderings with degeneracies), boltzmann (Monte Carlo "
+                   "on an Ewald energy at --temperature), sqs (special quasirandom), paper (uniform, contacts not avoided)")
+    v.add_argument("--prescreen", choices=["ewald"], help="draw --n cells, keep the --keep lowest in Ewald energy (oxidation states guessed)")
+    v.add_argument("--keep", type=POSITIVE_INT, help="cells kept by --prescreen")
+    v.add_argument("--max-distinct", type=POSITIVE_INT, default=1000, help="distinct mode: enumerate all orderings when at most "
+                   "this many (else --n uniform cells; default %(default)s)")
+    v.add_argument("--until-se", type=POSITIVE, metavar="EV", help="stop before --n cells once the Boltzmann-averaged energy "
+                   "per atom has this standard error (eV/atom, e.g. 0.002)")
     v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(run_virtual_cells, "supercell")), metavar=("NA", "NB", "NC"))
     v.add_argument("--n", type=POSITIVE_INT, default=_default(run_virtual_cells, "n"), help="number of cells (default %(default)s)")
     v.add_argument("--seed", type=SEED, default=0)
@@ -179,12 +193,12 @@ def _add_virtual_cells(v):
     v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(run_virtual_cells, "relax_steps"))
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
     v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(run_virtual_cells, "temperature"),
-                   help="for the Boltzmann averages (K; default %(default)s)")
+                   help="for the Boltzmann averages and boltzmann mode (K; default %(default)s)")
     v.add_argument("--workers", type=POSITIVE_INT, default=1, help="local worker processes (Dask LocalCluster when > 1)")
     v.add_argument("--scheduler", help="address of a Dask distributed scheduler to run the cells on")
     v.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_CELL_ATOMS:,} atoms per cell or "
                    f"{MAX_CELLS:,} cells")
-    _out(v, "folder for properties.csv, cells.extxyz, summary.json, distributions.html (resumed if it holds the same crystal)")
+    _out(v, "folder for properties.csv, cells.extxyz, summary.json, distributions.html, convergence.html (resumed if it holds the same crystal and settings)")
     v.set_defaults(func=cmd_virtual_cells)
 
 # %% ../nbs/90_cli.ipynb #c009
@@ -202,6 +216,16 @@ def cmd_sample(args):
         p = m["plausibility"]
         print("plausibility (CHGNet):", json.dumps({k: p[k] for k in ("generated", "reference", "w1_max_force", "skipped") if k in p}, indent=2))
     print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
+    _relax_first(args)
+
+def _relax_first(args):
+    "With --relax N: the first N crystals of a sample/condition output folder relaxed into its relaxed/ (dis_csp.relax)."
+    if not args.relax: return
+    from dis_csp.relax import relax_run
+    s = relax_run(args.out, Path(args.out) / "relaxed", limit=args.relax, progress=not args.quiet)
+    keys = ("n", "problems", "median_energy_drop", "median_volume_change", "plausibility_before", "plausibility_after", "crystals_per_minute")
+    print("relaxation (CHGNet):", json.dumps({k: s.get(k) for k in keys}, indent=2))
+    print(f"wrote {args.out}/relaxed: cifs/, relax.csv, relaxed.jsonl, summary.json")
 
 # %% ../nbs/90_cli.ipynb #c009_2
 def cmd_condition(args):
@@ -213,6 +237,7 @@ def cmd_condition(args):
                       data=args.data, progress=not args.quiet, force=args.force)
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "yield", "per_condition", "discarded")}, indent=2))
     print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
+    _relax_first(args)
 
 def _add_sample(s):
     from dis_csp.sample import sample_run, MAX_SAMPLES
@@ -237,9 +262,15 @@ def _add_sample(s):
     s.add_argument("--plausibility", type=COUNT, default=0, metavar="N", help="score the first N crystals and N real "
                    "test crystals with CHGNet on one ordered realization each (energy, largest force, relaxation drop; "
                    "about 3 s per crystal on a core): plausibility.csv, plausibility.html, metrics.json")
+    _add_relax_option(s)
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
     _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)
+
+def _add_relax_option(p):
+    p.add_argument("--relax", type=COUNT, default=0, metavar="N", help="relax the first N crystals with CHGNet, space group, "
+                   "Wyckoff letters and occupancies kept (about 30 s each on 2 cores): relaxed/ with energies, energy drop, "
+                   "volume change and plausibility before and after (see `dis-csp relax`)")
 
 def _add_condition(c):
     from dis_csp.condition import Search, MAX_CANDIDATES
@@ -255,6 +286,7 @@ def _add_condition(c):
     c.add_argument("--lr", type=POSITIVE, default=Search.lr, help="Adam learning rate (default %(default)s)")
     c.add_argument("--seed", type=SEED, default=0)
     c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    _add_relax_option(c)
     _out(c, "folder for cifs/, samples.jsonl, metrics.json")
     c.set_defaults(func=cmd_condition)
 

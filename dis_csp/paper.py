@@ -49,9 +49,20 @@ def _plausibility_columns(summary: dict | None, comparison: dict | None = None) 
             **({"W1 largest force": comparison["w1_max_force"], "W1 relaxation drop": comparison["w1_relaxation_drop"],
                 "W1 energy per atom": comparison["w1_energy_per_atom"]} if comparison else {})}
 
+def _relaxation_columns(summary: dict | None) -> dict:
+    "Table 3's relaxation columns from a `relax_run` summary: plausibility after, energy drop, volume change, problems."
+    if not summary: return {}
+    after, relaxed = summary.get("plausibility_after") or {}, summary["n"] - summary["problems"].get("not_relaxed", 0)
+    return {"relaxed": summary["n"], "plausible after relaxation": after.get("plausible"),
+            "median largest force after relaxation (eV/Å)": after.get("median_max_force"),
+            "median relaxation energy drop (eV/atom)": summary["median_energy_drop"],
+            "median volume change": summary["median_volume_change"],
+            "relaxed without problem": summary["problems"].get("none", 0) / max(relaxed, 1)}
+
 def table_3(metrics: list[dict]) -> pd.DataFrame:
     """Our generation metrics (one dict per sampler x mode, as `sample_run` returns) beside the paper's Table 3; where
-    they hold a plausibility comparison, its columns and a last row for the real test crystals treated identically."""
+    they hold a plausibility comparison, its columns and a last row for the real test crystals treated identically;
+    where they hold a `relaxation` (a `relax_run` summary of their first crystals), its columns."""
     rows, reference = [], None
     for m in metrics:
         pl = m.get("plausibility") or {}
@@ -65,7 +76,8 @@ def table_3(metrics: list[dict]) -> pd.DataFrame:
                      "validity (chemistry-aware)": m.get("validity_chemistry"), "charge neutral": m["charge_neutral"], "disordered share": m["disordered_share"],
                      "uniqueness": m["uniqueness"], "novelty": m["novelty"], "novelty (framework)": m.get("novelty_framework"),
                      **{f"W1 {k}": v for k, v in (m.get("wasserstein") or {}).items()},
-                     **_plausibility_columns(pl.get("generated"), pl if "reference" in pl else None)})
+                     **_plausibility_columns(pl.get("generated"), pl if "reference" in pl else None),
+                     **_relaxation_columns(m.get("relaxation"))})
     if reference: rows.append({"sampler": "real test crystals", "mode": "", "n": reference["n"], **_plausibility_columns(reference)})
     return pd.DataFrame(rows)
 

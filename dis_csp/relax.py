@@ -296,7 +296,7 @@ def relax_run(source, out, ensemble: int = 2, steps: int = 60, seed: int = 0, li
     if not crystals: raise UsageError(f"{source}: no crystal to relax" + (f" ({sum(unreadable.values())} unreadable)" if unreadable else ""))
     p = Path(source)
     record = input_record(p / "samples.jsonl" if (p / "samples.jsonl").is_file() else p)
-    params = {"ensemble": ensemble, "steps": steps, "seed": seed, "limit": limit, "score": score}
+    params = {"ensemble": ensemble, "steps": steps, "seed": seed, "score": score}   # limit may grow or shrink: done/ is kept
     folder = OutputFolder(out, "relax", RELAX_PRODUCTS, inputs={"source": record}, params=params, force=force)
     if folder.previous is not None and not folder.same_as_before(): folder.clear()
     t0, records = time.time(), []

@@ -49,7 +49,8 @@ def check_sample_request(sampler: str, n: int | None, mode: str, allow_large: bo
 
 # %% ../nbs/18_sample.ipynb #c009_3
 SAMPLE_PRODUCTS = {"cifs/": "dir", "samples.jsonl": "file", "metrics.json": "file", "samplers.npz": "file", "decoding.json": "file",
-                   "plausibility.csv": "file", "plausibility.html": "file"}
+                   "plausibility.csv": "file", "plausibility.html": "file",
+                   "relaxed/": "keep"}   # written by `dis-csp relax` (sample/condition --relax); removed with the samples it relaxed
 
 def _legacy_samples(path: Path) -> bool:
     return (path / "samples.jsonl").exists() and (path / "metrics.json").exists() and not (path / "train_config.json").exists()
@@ -57,7 +58,9 @@ def _legacy_samples(path: Path) -> bool:
 def open_generation_folder(out, command: str, checkpoint, data, params: dict, force: bool = False) -> OutputFolder:
     "The output folder of a sampling or conditioning run (made only after every input was read and checked)."
     inputs = {"checkpoint": input_record(checkpoint), "dataset": input_record(Path(data) / "dataset.npz") if data else None}
-    return OutputFolder(out, command, SAMPLE_PRODUCTS, inputs=inputs, params=params, force=force, legacy=_legacy_samples)
+    folder = OutputFolder(out, command, SAMPLE_PRODUCTS, inputs=inputs, params=params, force=force, legacy=_legacy_samples)
+    if folder.previous is not None and not folder.same_as_before(): folder.clear()   # other samples: their relaxed/ goes too
+    return folder
 
 # %% ../nbs/18_sample.ipynb #c009_4
 def _reference(checkpoint, data, progress: bool):

@@ -19,7 +19,8 @@ from .reconstruct import site_points
 # %% auto #0
 __all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder', 'commensurate',
            'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model', 'cell_properties',
-           'boltzmann_average', 'summarize', 'crystal_sha256', 'run_virtual_cells']
+           'boltzmann_weights', 'boltzmann_average', 'running_average', 'summarize', 'crystal_sha256',
+           'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -52,6 +53,14 @@ class SupercellPlan:
     groups: list                     # per site: (indices into frac, {species ('' = vacancy): count})
     rounding_error: list             # per site: {species: count / N - occupancy}
     seed: int
+
+    def cell(self, i: int) -> Structure:
+        "Ordered cell number `i` (`make_cell`); the plans of `dis_csp.orderings` choose their cells otherwise."
+        return make_cell(self, i)
+
+    def weight(self, i: int) -> float:
+        "Cell `i`'s weight in averages: 1, every cell is one draw of the uniform filling."
+        return 1.0
 
 # %% ../nbs/14_virtual_cells.ipynb #c008_2
 MAX_CELL_ATOMS = 5_000   # atoms in one supercell unless allow_large (CHGNet: ~20 s per cell of this size on a core)
@@ -159,13 +168,32 @@ def cell_properties(cell: Structure, energy: bool = True, relax: bool = False, r
 # %% ../nbs/14_virtual_cells.ipynb #c018
 BOLTZMANN_EV_PER_K = 8.617333262e-5
 
-def boltzmann_average(values, energies, temperature: float) -> float:
-    "Eq. 6: the Boltzmann-weighted mean of `values` for cell energies `energies` (eV) at `temperature` (K)."
+def boltzmann_weights(energies, temperature: float, weights=None) -> np.ndarray:
+    "Normalized weights of cells with `energies` (eV) at `temperature` (K), times their own `weights` (degeneracies; default 1)."
+    e = np.asarray(energies, float)
+    d = np.ones_like(e) if weights is None else np.asarray(weights, float)
+    if e.size == 0 or d.shape != e.shape: raise DisCspError("energies and weights must be non-empty and of one length")
+    w = d * (e == e.min() if temperature <= 0 else np.exp(-(e - e.min()) / (BOLTZMANN_EV_PER_K * temperature)))
+    return w / w.sum()
+
+def boltzmann_average(values, energies, temperature: float, weights=None) -> float:
+    "Eq. 6: the Boltzmann-weighted mean of `values` for cell energies `energies` (eV) at `temperature` (K), cells weighted by `weights`."
+    v = np.asarray(values, float)
+    if v.shape != np.shape(energies) or v.size == 0: raise DisCspError("values and energies must be non-empty and of one length")
+    return float((boltzmann_weights(energies, temperature, weights) * v).sum())
+
+def running_average(values, energies, temperature: float, weights=None, points: int = 200) -> dict:
+    """The Boltzmann average of the first k cells, its standard error sqrt(sum w_i^2 (v_i - mean)^2) and the effective
+    number of cells 1 / sum w_i^2, at up to `points` values of k from 1 to n (the last always included)."""
     v, e = np.asarray(values, float), np.asarray(energies, float)
-    if v.shape != e.shape or v.size == 0: raise DisCspError("values and energies must be non-empty and of one length")
-    if temperature <= 0: return float(v[np.argmin(e)])
-    w = np.exp(-(e - e.min()) / (BOLTZMANN_EV_PER_K * temperature))
-    return float((w * v).sum() / w.sum())
+    d = np.ones_like(e) if weights is None else np.asarray(weights, float)
+    ks = np.unique(np.geomspace(1, len(v), min(points, len(v))).round().astype(int))
+    out = {"k": [], "mean": [], "standard_error": [], "effective_cells": []}
+    for k in ks:
+        w = boltzmann_weights(e[:k], temperature, d[:k]); m = float((w * v[:k]).sum())
+        out["k"].append(int(k)); out["mean"].append(m); out["effective_cells"].append(float(1 / (w ** 2).sum()))
+        out["standard_error"].append(float(np.sqrt((w ** 2 * (v[:k] - m) ** 2).sum())))
+    return out
 
 # %% ../nbs/14_virtual_cells.ipynb #c018_2
 def summarize(values) -> dict:
@@ -175,10 +203,10 @@ def summarize(values) -> dict:
             **{f"q{q}": float(np.percentile(v, q)) for q in (25, 50, 75)}}
 
 # %% ../nbs/14_virtual_cells.ipynb #c021
-COLUMNS = ["cell", "n_atoms", "density", "energy", "energy_per_atom", "density_relaxed", "relax_steps"]
+COLUMNS = ["cell", "weight", "n_atoms", "density", "energy", "energy_per_atom", "density_relaxed", "relax_steps"]
 
 def _cell_task(plan, i, energy, relax, relax_steps, fmax):
-    return {"cell": i, **cell_properties(make_cell(plan, i), energy, relax, relax_steps, fmax)}
+    return {"cell": i, "weight": plan.weight(i), **cell_properties(plan.cell(i), energy, relax, relax_steps, fmax)}
 
 def _chunk_task(plan, cells, energy, relax, relax_steps, fmax):
     "Several cells in one worker task (less scheduling overhead per cell)."
@@ -200,7 +228,8 @@ def _read_rows(path: Path) -> dict[int, dict]:
         except (KeyError, ValueError): continue
     return rows
 
-PRODUCTS = {"properties.csv": "file", "cells.extxyz": "file", "summary.json": "file", "distributions.html": "file"}
+PRODUCTS = {"properties.csv": "file", "cells.extxyz": "file", "summary.json": "file", "distributions.html": "file",
+            "convergence.html": "file"}
 
 def _legacy_cells(path: Path) -> bool:
     try: return "supercell" in json.loads((path / "params.json").read_text())
@@ -226,10 +255,12 @@ def _open_cells_folder(out, x, source, params, force):
         folder.clear()
     return folder
 
-def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record):
-    "Properties of cells `todo`, here or on Dask workers; `record(row)` as each finishes."
+def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record, stop=lambda: False):
+    "Properties of cells `todo`, here or on Dask workers; `record(row)` as each finishes, until `stop()` says enough."
     if not (scheduler or workers > 1):
-        for i in todo: record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
+        for i in todo:
+            if stop(): return
+            record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
         return
     from dask.distributed import Client, LocalCluster, as_completed
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -245,64 +276,103 @@ def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, schedu
         futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, pure=False) for ch in chunks]
         for fut in as_completed(futures):
             for row in fut.result(): record(row)
+            if stop(): client.cancel(futures); break
     if cluster is not None: cluster.close()
+
+def _converged(rows: list[dict], temperature: float, until_se: float | None, min_cells: int = 10) -> bool:
+    "True once `rows` hold at least `min_cells` cells and their Boltzmann-averaged energy per atom has a standard error <= `until_se`."
+    if until_se is None or len(rows) < min_cells: return False
+    e = [float(r["energy_per_atom"]) for r in rows]
+    run = running_average(e, [float(r["energy"]) for r in rows], temperature, [float(r.get("weight") or 1) for r in rows], points=1)
+    return run["standard_error"][-1] <= until_se
+
+def _check_run(n, seed, temperature, relax_steps, fmax, workers, until_se, energy, allow_large):
+    _check_n(n, allow_large); check_seed(seed)
+    for name, v, ok in (("temperature", temperature, math.isfinite(temperature) and temperature >= 0),
+                        ("relax_steps", relax_steps, relax_steps >= 1), ("fmax", fmax, math.isfinite(fmax) and fmax > 0),
+                        ("workers", workers, workers >= 1),
+                        ("until_se", until_se, until_se is None or math.isfinite(until_se) and until_se > 0)):
+        if not ok: raise UsageError(f"{name}={v!r} is out of range")
+    if until_se is not None and not energy: raise UsageError("until_se stops on the standard error of the energy: it needs energies")
 
 def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int = 0, energy: bool = True,
                       relax: bool = False, relax_steps: int = 100, fmax: float = 0.1, temperature: float = 300.0,
                       workers: int = 1, scheduler: str | None = None, progress: bool = True, force: bool = False,
-                      allow_large: bool = False) -> dict:
-    "Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run."
+                      allow_large: bool = False, plan=None, until_se: float | None = None) -> dict:
+    """Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run.
+    `plan`: the cells to take (a `dis_csp.orderings` plan; default the paper's uniform filling of `supercell`);
+    `until_se`: stop before `n` once the Boltzmann-averaged energy per atom has this standard error (eV/atom)."""
     from tqdm.auto import tqdm
     require("ase", feature="virtual-cells"); require(*(["chgnet"] if energy or relax else []), feature="virtual-cells energies")
     if scheduler or workers > 1: require("distributed", feature="virtual-cells on Dask workers")
-    _check_n(n, allow_large); check_seed(seed)
-    for name, v, ok in (("temperature", temperature, math.isfinite(temperature) and temperature >= 0),
-                        ("relax_steps", relax_steps, relax_steps >= 1), ("fmax", fmax, math.isfinite(fmax) and fmax > 0),
-                        ("workers", workers, workers >= 1)):
-        if not ok: raise UsageError(f"{name}={v!r} is out of range")
+    _check_run(n, seed, temperature, relax_steps, fmax, workers, until_se, energy, allow_large)
     x = _as_crystal(source)
     if not x.is_disordered:
         raise UsageError(f"{x.id or source}: is ordered (no partially occupied site): each of its virtual cells would be the "
                          "crystal itself; nothing to sample")
-    plan = plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
+    plan = plan or plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
     params = {"crystal_sha256": crystal_sha256(x), "supercell": list(map(int, supercell)), "seed": seed, "energy": energy,
-              "relax": relax, "relax_steps": relax_steps, "fmax": fmax}      # n may grow or shrink
+              "relax": relax, "relax_steps": relax_steps, "fmax": fmax, **getattr(plan, "params", {})}   # n may grow or shrink
     folder = _open_cells_folder(out, x, source, params, force)
     csv_path = folder.file("properties.csv")
     stored = _read_rows(csv_path)                                       # every complete row, whatever its cell number
     todo = [i for i in range(n) if i not in stored]
     folder.write("properties.csv", _csv([stored[i] for i in sorted(stored)]))
     bar = tqdm(total=n, initial=n - len(todo), desc="virtual cells", unit="cell", disable=not progress)
-    t0 = time.time()
+    t0, done = time.time(), [stored[i] for i in range(n) if i in stored]
     with open(csv_path, "a") as f:
         def record(row):
             f.write(",".join(_fmt(row.get(c)) for c in COLUMNS) + "\n"); f.flush(); bar.update(1)
-        _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record)
+            done.append({k: _fmt(v) for k, v in row.items()})
+        _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record,
+                       lambda: _converged(done, temperature, until_se))
     bar.close()
     stored = _read_rows(csv_path)
     folder.write("properties.csv", _csv([stored[i] for i in sorted(stored)]))      # sorted; cells beyond n are kept
-    rows = [stored[i] for i in range(n)]
-    _write_extxyz(folder, plan, n)
-    summary = {"n_cells": n, "n_cells_stored": len(stored), "seconds_this_call": round(time.time() - t0, 2),
-               "temperature": temperature, "rounding_error": plan.rounding_error, "properties": {}}
+    cells = [i for i in range(n) if i in stored] if until_se else list(range(n))
+    _write_extxyz(folder, plan, cells)
+    summary = _summary([stored[i] for i in cells], n, len(stored), plan, temperature, until_se, round(time.time() - t0, 2))
+    folder.write_json("summary.json", summary)
+    _write_histograms(folder, [stored[i] for i in cells], "x".join(map(str, supercell)))
+    if "convergence" in summary: _write_convergence(folder, summary["convergence"], until_se)
+    folder.finish()
+    return summary
+
+def _summary(rows: list[dict], n: int, n_stored: int, plan, temperature: float, until_se, seconds: float) -> dict:
+    "summary.json: per property its statistics and Boltzmann average (cells weighted by the plan's weights), and the convergence."
+    summary = {"n_cells": len(rows), "n_cells_asked": n, "n_cells_stored": n_stored, "seconds_this_call": seconds,
+               "temperature": temperature, "rounding_error": plan.rounding_error, **getattr(plan, "info", {}), "properties": {}}
     energies = [float(r["energy"]) for r in rows if r.get("energy")]
+    weights = [float(r.get("weight") or 1) for r in rows]
     for col in ("density", "energy_per_atom", "density_relaxed"):
         vals = [float(r[col]) for r in rows if r.get(col)]
         if not vals: continue
         summary["properties"][col] = summarize(vals)
-        if len(energies) == len(vals):
-            summary["properties"][col]["boltzmann_average"] = boltzmann_average(vals, energies, temperature)
-    folder.write_json("summary.json", summary)
-    _write_histograms(folder, rows, "x".join(map(str, supercell)))
-    folder.finish()
+        if len(energies) == len(vals) == len(rows):
+            summary["properties"][col]["boltzmann_average"] = boltzmann_average(vals, energies, temperature, weights)
+    if len(energies) == len(rows) and rows:
+        run = running_average([float(r["energy_per_atom"]) for r in rows], energies, temperature, weights)
+        summary["convergence"] = {**run, "until_se": until_se, "converged": until_se is not None and run["standard_error"][-1] <= until_se}
     return summary
 
-def _write_extxyz(folder: OutputFolder, plan, n: int):
-    "cells.extxyz with cells 0..n-1, streamed cell by cell."
+def _write_extxyz(folder: OutputFolder, plan, cells):
+    "cells.extxyz with `cells` (their numbers), streamed cell by cell."
     from ase.io import write
     from pymatgen.io.ase import AseAtomsAdaptor
     with folder.open("cells.extxyz") as f:
-        for i in range(n): write(f, AseAtomsAdaptor.get_atoms(make_cell(plan, i)), format="extxyz")
+        for i in cells: write(f, AseAtomsAdaptor.get_atoms(plan.cell(i)), format="extxyz")
+
+def _write_convergence(folder: OutputFolder, run: dict, until_se):
+    "convergence.html: the running Boltzmann average of the energy per atom with its standard error against the number of cells."
+    try: import plotly.graph_objects as go
+    except ImportError: return
+    k, m, se = np.array(run["k"]), np.array(run["mean"]), np.array(run["standard_error"])
+    fig = go.Figure([go.Scatter(x=np.r_[k, k[::-1]], y=np.r_[m + se, (m - se)[::-1]], fill="toself", line_width=0,
+                                fillcolor="rgba(31,119,180,0.2)", name="± standard error", hoverinfo="skip"),
+                     go.Scatter(x=k, y=m, mode="lines", name="Boltzmann average")])
+    fig.update_layout(title="Energy per atom against the number of cells" + (f" (stop rule: standard error <= {until_se} eV/atom)" if until_se else ""),
+                      xaxis_title="cells", yaxis_title="energy per atom (eV)", xaxis_type="log", height=400)
+    folder.write("convergence.html", fig.to_html(include_plotlyjs=True))
 
 def _write_histograms(folder: OutputFolder, rows: list[dict], label: str):
     "distributions.html: the property histograms of the cells (skipped without plotly)."

@@ -98,21 +98,24 @@ class ConditioningPanel(W.VBox):
         self.steps = W.BoundedIntText(value=steps, min=1, max=5000, description="steps")
         self.seed = W.IntText(value=0, description="seed")
         self.button = W.Button(description="Generate", button_style="primary", icon="play")
+        self.relax_button = W.Button(description="Relax shown", icon="compress", disabled=True,
+                                     tooltip="relax the shown candidate with CHGNet: space group, Wyckoff letters and occupancies kept (~30 s)")
         self.progress = W.IntProgress(value=0, min=0, max=steps, description="", layout=W.Layout(width="300px"))
         self.message = W.HTML()
         self.results = W.HTML()
         self.choose = W.Dropdown(options=[], description="show")
         self.viewer = StructureViewer()
-        self.candidates, self.checks = [], []
+        self.candidates, self.checks, self.relaxed = [], [], {}
         self.button.on_click(lambda _: self.generate())
+        self.relax_button.on_click(lambda _: self.relax_shown())
         self.choose.observe(self._on_choose, names="value")
         for w, cls in ((self.button, "dis-csp-generate"), (self.results, "dis-csp-results"),
-                       (self.message, "dis-csp-message"), (self.choose, "dis-csp-choose")): w.add_class(cls)
+                       (self.message, "dis-csp-message"), (self.choose, "dis-csp-choose"), (self.relax_button, "dis-csp-relax")): w.add_class(cls)
         form = W.VBox([W.HBox([self.space_group, self.elements, self.allow_other]),
                        W.HBox([self.disordered, self.site_element, self.occupancy]),
                        W.HBox([self.sampler, self.n, self.steps, self.seed]),
                        W.HBox([self.button, self.progress]), self.message])
-        super().__init__([form, self.results, self.choose, self.viewer])
+        super().__init__([form, self.results, W.HBox([self.choose, self.relax_button]), self.viewer])
         self.add_class("dis-csp-panel")
 
     def conditions(self):
@@ -159,7 +162,8 @@ class ConditioningPanel(W.VBox):
         except DisCspError as e: return self._say(str(e), "error")
         except Exception as e: return self._say(f"generation failed: {type(e).__name__}: {e}", "error")
         finally: self.button.disabled = False
-        self.candidates, self.checks = [d.crystal for d in decoded], checks
+        self.candidates, self.checks, self.relaxed = [d.crystal for d in decoded], checks, {}
+        self.relax_button.disabled = not self.candidates
         self.results.value = self.table().to_html(index=False, border=0, escape=False)
         self.choose.options = [(f"{i + 1}: {x.formula}", i) for i, x in enumerate(self.candidates)]
         best = next((i for i, c in enumerate(checks) if c["success"]), 0)
@@ -174,8 +178,33 @@ class ConditioningPanel(W.VBox):
         tick = lambda b: "✓" if b else "✗"
         return pd.DataFrame([{"#": i + 1, "formula": pretty_formula(x), "space group": f"{x.space_group} {space_group(x.space_group).symbol}",
                               "disordered sites": x.n_disordered, "valid (disorder-aware)": tick(c["valid_disorder_aware"]),
-                              "charge neutral": tick(c["charge_neutral"]), "conditions met": tick(c["success"])}
+                              "charge neutral": tick(c["charge_neutral"]), "conditions met": tick(c["success"]), **self._relax_cells(i)}
                              for i, (x, c) in enumerate(zip(self.candidates, self.checks))])
+
+    def _relax_cells(self, i: int) -> dict:
+        "The relaxation columns of candidate `i` (blank until it is relaxed), once any candidate is."
+        if not self.relaxed: return {}
+        r = self.relaxed.get(i)
+        if r is None: return dict.fromkeys(("energy (eV/atom)", "energy drop (eV/atom)", "volume change", "relaxation"), "")
+        return {"energy (eV/atom)": f"{r.energy_per_atom:.3f}", "energy drop (eV/atom)": f"{r.energy_drop:.3f}",
+                "volume change": f"{r.volume_change:+.1%}", "relaxation": r.problem or "converged"}
+
+    def relax_shown(self) -> None:
+        "Relax the shown candidate (dis_csp.relax): it is replaced by the relaxed crystal; the table gains its energies."
+        from dis_csp.relax import relax_crystal
+        i = self.choose.value
+        if i is None or not 0 <= i < len(self.candidates): return self._say("generate candidates first", "error")
+        self.relax_button.disabled = True
+        self._say(f"relaxing candidate {i + 1} with CHGNet ...")
+        try: r = relax_crystal(self.candidates[i])
+        except DisCspError as e: return self._say(str(e), "error")
+        except Exception as e: return self._say(f"relaxation failed: {type(e).__name__}: {e}", "error")
+        finally: self.relax_button.disabled = False
+        self.candidates[i], self.relaxed[i] = r.crystal, r
+        self.results.value = self.table().to_html(index=False, border=0, escape=False)
+        self.viewer.show(r.crystal)
+        self._say(f"candidate {i + 1} relaxed: {r.energy_per_atom:.3f} eV/atom, {r.energy_drop:.3f} eV/atom released, "
+                  f"volume {r.volume_change:+.1%}" + (f"; {r.problem.replace('_', ' ')}" if r.problem else ""), "info" if r.problem else "ok")
 
     def _on_choose(self, change):
         i = change["new"]

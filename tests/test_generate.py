@@ -136,3 +136,25 @@ def test_framework_novelty_is_at_most_novelty(full_dataset, tmp_path):
     recs = [json.loads(l)["checks"] for l in (tmp_path / "f" / "samples.jsonl").read_text().splitlines()]
     assert 0 <= m["novelty_framework"] <= m["novelty"] and m["matcher_errors"]["framework"] == 0
     assert all(c["novel"] or not c["novel_framework"] for c in recs if c)
+
+
+def test_sample_relax_from_the_command_line(tmp_path):
+    "--relax N: the first N samples relaxed into relaxed/ with group, letters and occupancies kept; new samples drop it."
+    from pymatgen.core import Structure
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    from dis_csp.crystal import WyckoffCrystal
+    r = run("sample", "--n", 6, "--relax", 1, "--out", tmp_path / "r", "--quiet", "--no-novelty")
+    assert r.returncode == 0, r.stderr
+    assert "relaxation (CHGNet)" in r.stdout
+    s = json.loads((tmp_path / "r" / "relaxed" / "summary.json").read_text())
+    assert s["n"] == 1 and s["plausibility_after"]["n"] == 1
+    first = next(WyckoffCrystal.from_dict(json.loads(l)["crystal"]) for l in (tmp_path / "r" / "samples.jsonl").read_text().splitlines()
+                 if json.loads(l)["crystal"])
+    relaxed = WyckoffCrystal.from_dict(json.loads((tmp_path / "r" / "relaxed" / "relaxed.jsonl").read_text().splitlines()[0])["crystal"])
+    assert relaxed.space_group == first.space_group and [(t.letter, t.occupancy) for t in relaxed.sites] == \
+        [(t.letter, t.occupancy) for t in first.sites]
+    cif = next((tmp_path / "r" / "relaxed" / "cifs").glob("*.cif"))    # read back outside dis-csp's code
+    assert SpacegroupAnalyzer(Structure.from_file(cif), symprec=1e-2).get_space_group_number() == first.space_group
+    r = run("sample", "--n", 5, "--out", tmp_path / "r", "--quiet", "--no-novelty")       # other samples: their relaxation goes
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "r" / "relaxed").exists()

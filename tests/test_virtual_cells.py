@@ -94,3 +94,51 @@ def test_cli_virtual_cells(tmp_path):
     bad = tmp_path / "bad.cif"; bad.write_text("no crystal here")
     r = subprocess.run([exe, "virtual-cells", str(bad), "--out", str(tmp_path / "vc2")], capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and "bad.cif: parse" in r.stderr and "Traceback" not in r.stderr
+
+
+def _cli(*args):
+    exe = str(Path(sys.executable).parent / "dis-csp")
+    return subprocess.run([exe, "virtual-cells", *map(str, args), "--quiet"], capture_output=True, text=True, timeout=600)
+
+def _shortest_over_radii(path) -> list[float]:
+    "Per cell of an extxyz file: its shortest distance over the sum of covalent radii (ASE's table; no dis-csp code)."
+    from ase.io import read
+    from ase.data import covalent_radii
+    from ase.neighborlist import neighbor_list
+    out = []
+    for atoms in read(path, index=":"):
+        i, j, d = neighbor_list("ijd", atoms, 3.5)
+        r = covalent_radii[atoms.numbers]
+        out.append(float((d / (r[i] + r[j])).min()) if len(d) else np.inf)
+    return out
+
+def test_modes_from_the_command_line(tmp_path):
+    "--mode: split positions never filled together (checked with ASE), distinct orderings with degeneracies, Ewald pre-screen, stop rule."
+    from dis_csp.data import iter_cifs
+    split = tmp_path / "na_split.cif"        # Na on two 4e split positions 0.24 Å apart, each partly occupied
+    split.write_text(next(t for cid, t, _ in iter_cifs("data/open_inorganic_cifs.jsonl.gz") if cid == "amcsd_0012345"))
+    r = _cli(split, "--supercell", 1, 1, 2, "--n", 12, "--no-energy", "--out", tmp_path / "random")
+    assert r.returncode == 0, r.stderr
+    assert min(_shortest_over_radii(tmp_path / "random" / "cells.extxyz")) >= 0.5
+    r = _cli(split, "--supercell", 1, 1, 2, "--n", 12, "--no-energy", "--mode", "paper", "--out", tmp_path / "paper")
+    assert r.returncode == 0, r.stderr
+    assert sum(x < 0.3 for x in _shortest_over_radii(tmp_path / "paper" / "cells.extxyz")) >= 4   # the paper's filling: impossible contacts
+    cif = tmp_path / "agsbte2.cif"; cif.write_text(AGSBTE2.to(fmt="cif"))
+    r = _cli(cif, "--supercell", 2, 1, 1, "--mode", "distinct", "--no-energy", "--out", tmp_path / "distinct")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(next(l for l in r.stdout.splitlines() if l.startswith("cells:"))[6:])
+    assert (info["orderings"], info["distinct_orderings"], info["exhaustive"]) == (70, 8, True)
+    weights = np.loadtxt(tmp_path / "distinct" / "properties.csv", delimiter=",", skiprows=1, usecols=1)
+    assert weights.sum() == 70 and len(weights) == 8
+    r = _cli(cif, "--supercell", 2, 2, 1, "--n", 10, "--prescreen", "ewald", "--keep", 3, "--no-energy", "--out", tmp_path / "pre")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "pre" / "summary.json").read_text())["prescreen"]["kept"] == 3
+    for args, needle in ((["--keep", 3], "only with a prescreen"), (["--until-se", 0.01, "--no-energy"], "needs energies"),
+                         (["--mode", "clever"], "invalid choice")):
+        r = _cli(cif, *args, "--out", tmp_path / "bad")
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    r = _cli(cif, "--supercell", 2, 1, 1, "--n", 60, "--until-se", 0.02, "--out", tmp_path / "se")
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / "se" / "summary.json").read_text())
+    assert 10 <= s["n_cells"] < 60 and s["convergence"]["converged"] and s["convergence"]["standard_error"][-1] <= 0.02
+    assert (tmp_path / "se" / "convergence.html").exists()

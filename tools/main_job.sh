@@ -7,7 +7,7 @@
 #   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json; the first $PLAUSIBILITY
 #      scored with CHGNet beside as many real test crystals: plausibility.csv, plausibility.html)
 #   5b. relax: the first $RELAX_N of them relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
-#   6. condition: three conditioned generations -> $OUT/conditioned/*
+#   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html linking every figure and table
 set -euo pipefail
@@ -18,7 +18,9 @@ N_SAMPLES="${N_SAMPLES:-1000}"           # KDE samples of step 5
 TABLE3_SAMPLES="${TABLE3_SAMPLES:-300}"  # samples per sampler and mode of Table 3
 PLAUSIBILITY="${PLAUSIBILITY:-50}"       # step 5's samples (and real test crystals) scored with CHGNet (~3 s each)
 TABLE3_PLAUSIBILITY="${TABLE3_PLAUSIBILITY:-10}"  # the same per sampler of Table 3
-RELAX_N="${RELAX_N:-10}"                 # step 5's samples relaxed with CHGNet (~2 min each on 2 cores; 0: none)
+RELAX_N="${RELAX_N:-100}"                # step 5's samples relaxed with CHGNet (~30 s each on 2 cores; 0: none)
+TABLE3_RELAX="${TABLE3_RELAX:-5}"        # the same per sampler of Table 3
+CONDITION_RELAX="${CONDITION_RELAX:-3}"  # the first candidates of each conditioned generation relaxed
 CONDITION_N="${CONDITION_N:-40}"         # candidates per conditioned generation (step 6)
 CONDITION_STEPS="${CONDITION_STEPS:-600}"
 PRESET="${PRESET:-default}"              # with --train: the preset to train
@@ -80,9 +82,12 @@ condition() {  # name, then the conditions
   local name="$1"; shift
   if stale "$OUT/conditioned/$name/.dis-csp-condition.json"; then
     dis-csp condition --checkpoint "$MODEL" --data "$OUT/dataset" --n "$CONDITION_N" --steps "$CONDITION_STEPS" \
-      --out "$OUT/conditioned/$name" --quiet "$@"
+      --out "$OUT/conditioned/$name" --relax "$CONDITION_RELAX" --quiet "$@"
   fi
   python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], 'yield', m['yield'], m['per_condition'])"
+  if [ -f "$OUT/conditioned/$name/relaxed/summary.json" ]; then
+    python -c "import json; s=json.load(open('$OUT/conditioned/$name/relaxed/summary.json')); print('$name', 'relaxed', s['n'], s['problems'], 'plausible before/after', s['plausibility_before']['plausible'], s['plausibility_after']['plausible'], 'median energy drop', s['median_energy_drop'])"
+  fi
 }
 condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
 condition pnma_LiPO_Li0.5 --spacegroup 62 --elements Li,P,O --disordered-sites 1 --occupancy Li:0.5
@@ -90,7 +95,7 @@ condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
 step "7. paper figures and tables"
 dis-csp figures --run "$MODEL" --data "$OUT/dataset" --out "$OUT" --set table3.n_samples="$TABLE3_SAMPLES" \
-  --set table3.n_plausibility="$TABLE3_PLAUSIBILITY" \
+  --set table3.n_plausibility="$TABLE3_PLAUSIBILITY" --set table3.n_relax="$TABLE3_RELAX" \
   --set fig11.n_cells_2=200 --set fig11.n_cells_3=40 --set fig11.n_relaxed=4 ${FIGURES:+--only $FIGURES}   # fig11 paper: 1000 cells each
 echo
 echo "Done ($(date +%H:%M:%S), $(( $(date +%s) - START )) s). Open $OUT/index.html."
