@@ -6,8 +6,11 @@
 3. scaling from 1 to 2 local Dask workers (static energies);
 4. choosing cells per mode (dis_csp.orderings: random with exclusion, distinct, boltzmann, sqs, Ewald pre-screen), and
    the lowest-Ewald orderings against pymatgen's OrderDisorderedStructureTransformation (its own enumeration + Ewald
-   ranking), on a 2x2x1 AgSbTe2 cell (12,870 orderings).
-Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4] [--n-modes 40] [--only modes]
+   ranking), on a 2x2x1 AgSbTe2 cell (12,870 orderings);
+5. per potential (CHGNet, SevenNet-l3i5): static energies per second on the same cells, how alike they rank the
+   cells (Spearman), and accuracy where the answer is known: relaxed lattice constants of simple crystals against
+   experiment.
+Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4] [--n-modes 40] [--only modes|potentials]
 """
 import argparse, time, tempfile, warnings
 from pathlib import Path
@@ -21,9 +24,10 @@ def main():
     ap.add_argument("--n-relax", type=int, default=4)
     ap.add_argument("--relax-steps", type=int, default=100)
     ap.add_argument("--n-modes", type=int, default=40, help="cells chosen per mode in part 4")
-    ap.add_argument("--only", choices=["modes"], help="run part 4 only")
+    ap.add_argument("--only", choices=["modes", "potentials"], help="run part 4 or 5 only")
     a = ap.parse_args()
     if a.only == "modes": return modes(a.n_modes)
+    if a.only == "potentials": return potentials(a.n_energy)
     warnings.filterwarnings("ignore")
     import torch
     from pymatgen.core import Structure, Lattice, Composition
@@ -90,6 +94,43 @@ def modes(n: int, keep: int = 5):
     low = ours.info["prescreen"]["lowest"]
     print(f"{'  dis_csp distinct + prescreen ewald':<52}{t_ours:>8.2f} s   lowest {low:.3f} eV   ratio {t_pmg / t_ours:.1f}x "
           f"(and the degeneracy of each: {ours.weights.astype(int).tolist()})")
+
+EXPERIMENT = {"NaCl": ("Fm-3m", 5.640, ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]),   # room-temperature lattice constants, Å
+              "MgO": ("Fm-3m", 4.212, ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]]),
+              "Si": ("Fd-3m", 5.431, ["Si"], [[0, 0, 0]]),
+              "Cu": ("Fm-3m", 3.615, ["Cu"], [[0, 0, 0]]),
+              "CsCl": ("Pm-3m", 4.123, ["Cs", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]])}
+
+def potentials(n: int):
+    "Part 5: speed, agreement and lattice-constant accuracy of CHGNet and SevenNet-l3i5."
+    warnings.filterwarnings("ignore")
+    from scipy.stats import spearmanr
+    from pymatgen.core import Structure, Lattice, Composition
+    from pymatgen.io.ase import AseAtomsAdaptor
+    from ase.optimize import FIRE
+    from ase.filters import FrechetCellFilter
+    from dis_csp.virtual_cells import plan_supercell, make_cell, cell_properties, potential_calculator
+    s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    plan = plan_supercell(s, (2, 2, 2)); cells = [make_cell(plan, i) for i in range(n)]
+    energies, rates = {}, {}
+    for name in ("chgnet", "sevennet"):
+        cell_properties(cells[0], potential=name)                       # load once
+        t = time.perf_counter(); energies[name] = [cell_properties(c, potential=name)["energy_per_atom"] for c in cells]
+        rates[name] = n / (time.perf_counter() - t)
+    print(f"static energies of {n} AgSbTe2 2x2x2 cells (64 atoms), one process:")
+    for name in rates: print(f"  {name:<42}{rates[name]:>10.2f} cells/s   spread of E/atom {1000 * np.std(energies[name]):.1f} meV")
+    print(f"  SevenNet / CHGNet time ratio {rates['chgnet'] / rates['sevennet']:.1f}x; Spearman rank correlation of the cells' "
+          f"energies {spearmanr(energies['chgnet'], energies['sevennet'])[0]:.2f}")
+    print("relaxed lattice constant (FIRE, atoms and cell, fmax 0.01) against experiment, % error:")
+    print(f"  {'crystal':<10}{'experiment':>11}" + "".join(f"{name:>12}" for name in ("chgnet", "sevennet")))
+    for formula, (group, a0, species, coords) in EXPERIMENT.items():
+        cells_ = []
+        for name in ("chgnet", "sevennet"):
+            atoms = AseAtomsAdaptor.get_atoms(Structure.from_spacegroup(group, Lattice.cubic(a0), species, coords))
+            atoms.calc = potential_calculator(name)
+            FIRE(FrechetCellFilter(atoms), logfile=None).run(fmax=0.01, steps=200)
+            cells_.append(100 * (atoms.cell.lengths()[0] / a0 - 1))
+        print(f"  {formula:<10}{a0:>11.3f}" + "".join(f"{e:>+11.2f}%" for e in cells_))
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ from .core import DisCspError, UsageError, missing_extra_message
 # %% auto #0
 __all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'SUPERCELL', 'cmd_summary', 'cmd_featurize',
            'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings',
-           'cmd_figures', 'cmd_relax', 'build_parser', 'main']
+           'cmd_figures', 'cmd_relax', 'cmd_screen', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c004a
 def _number(kind, low=None, high=None, above: bool = False):
@@ -167,14 +167,14 @@ def cmd_virtual_cells(args):
                       prescreen=args.prescreen, keep=args.keep, max_distinct=args.max_distinct, until_se=args.until_se,
                       allow_large=args.allow_large, announce=announce, energy=not args.no_energy, relax=args.relax,
                       relax_steps=args.relax_steps, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                      force=args.force)
+                      force=args.force, potential=args.potential)
     print(json.dumps({k: v for k, v in s.items() if k not in ("rounding_error", "convergence")}, indent=2))
     if "convergence" in s: print(f"standard error of the Boltzmann-averaged energy: {s['convergence']['standard_error'][-1]:.4g} eV/atom "
                                  f"after {s['n_cells']} cells")
     print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html" + (", convergence.html" if "convergence" in s else ""))
 
 def _add_virtual_cells(v):
-    from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS
+    from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS, POTENTIALS
     from dis_csp.orderings import MODES
     v.add_argument("cif", help="a CIF file of a disordered crystal")
     v.add_argument("--mode", choices=MODES, default="random", help="which cells: random (uniform, split positions never filled "
@@ -189,7 +189,9 @@ def _add_virtual_cells(v):
     v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(run_virtual_cells, "supercell")), metavar=("NA", "NB", "NC"))
     v.add_argument("--n", type=POSITIVE_INT, default=_default(run_virtual_cells, "n"), help="number of cells (default %(default)s)")
     v.add_argument("--seed", type=SEED, default=0)
-    v.add_argument("--relax", action="store_true", help="relax each cell with CHGNet before taking its energy")
+    v.add_argument("--potential", choices=list(POTENTIALS), default="chgnet", help="universal potential for energies: "
+                   + "; ".join(f"{k}: {v[1]}" for k, v in POTENTIALS.items()))
+    v.add_argument("--relax", action="store_true", help="relax each cell (atoms and cell) with the potential before taking its energy")
     v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(run_virtual_cells, "relax_steps"))
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
     v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(run_virtual_cells, "temperature"),
@@ -345,6 +347,26 @@ def _add_relax(r):
     _out(r, "folder for cifs/, relax.csv, relaxed.jsonl, summary.json (an interrupted run resumes)")
     r.set_defaults(func=cmd_relax)
 
+def cmd_screen(args):
+    "Screen generated (or any) disordered crystals by their virtual cells."
+    from dis_csp.screen import screen_run
+    s = screen_run(args.source, args.out, cells=args.cells, seed=args.seed, temperature=args.temperature,
+                   relax_steps=args.relax_steps, limit=args.n, progress=not args.quiet, force=args.force)
+    print(json.dumps(s, indent=2))
+    print(f"wrote {args.out}/screen.csv (ranked), screen.html and summary.json")
+
+def _add_screen(r):
+    from dis_csp.screen import screen_run
+    r.add_argument("source", help="a .cif, a folder of .cif files, a collection, or the --out folder of `dis-csp sample` / `condition`")
+    r.add_argument("--cells", type=POSITIVE_INT, default=_default(screen_run, "cells"), help="ordered cells per crystal (default %(default)s)")
+    r.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(screen_run, "relax_steps"),
+                   help="FIRE steps of the atoms whose energy release ranks the crystals (default %(default)s)")
+    r.add_argument("--temperature", type=NON_NEGATIVE, default=_default(screen_run, "temperature"), help="for the Boltzmann average (K)")
+    r.add_argument("--n", type=POSITIVE_INT, help="screen only the first N crystals")
+    r.add_argument("--seed", type=SEED, default=0)
+    _out(r, "folder for screen.csv, screen.html, summary.json, done/ (an interrupted run resumes)")
+    r.set_defaults(func=cmd_screen)
+
 # %% ../nbs/90_cli.ipynb #c011
 def _add_summary(s):
     s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
@@ -360,6 +382,7 @@ COMMANDS = {   # name: (the function that adds its options, one line of help)
     "sample": (_add_sample, "generate crystals from a run's latent space (paper Table 3)"),
     "condition": (_add_condition, "generate crystals meeting conditions (gradient descent in latent space)"),
     "relax": (_add_relax, "relax crystals with a universal potential (CHGNet), space group and occupancies kept"),
+    "screen": (_add_screen, "rank crystals by the CHGNet energies of their virtual cells (relaxation drop, binding)"),
     "figures": (_add_figures, "render every paper figure and table of a run (papermill) + index.html"),
 }
 

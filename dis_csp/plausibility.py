@@ -23,14 +23,16 @@ __all__ = ['MAX_ATOMS', 'COLUMNS', 'SCORES', 'PlausibilityError', 'realization_p
 MAX_ATOMS = 200   # atoms in one realization (CHGNet on 2 cores: about 3 s per crystal of 50 atoms with 20 relaxation steps)
 
 class PlausibilityError(DisCspError):
-    "A crystal that cannot be realized or scored (too large, empty cell)."
+    "A crystal that cannot be realized or scored, with its `reason`: too_large, empty, no_potential."
+    def __init__(self, message: str, reason: str = "not_scored"):
+        super().__init__(message); self.reason = reason
 
 def realization_plan(crystal: WyckoffCrystal, seed: int = 0, max_atoms: int = MAX_ATOMS, max_rounding: float = 0.125) -> SupercellPlan:
     "The supercell of `crystal` in which it is realized: the conventional cell, doubled along the shortest axis while counts are off."
     sc = np.ones(3, int)
     plan = plan_supercell(crystal, tuple(sc), seed, None)
     if len(plan.frac) > max_atoms:
-        raise PlausibilityError(f"{crystal.id or 'crystal'}: {len(plan.frac)} positions in its cell, more than max_atoms={max_atoms}")
+        raise PlausibilityError(f"{crystal.id or 'crystal'}: {len(plan.frac)} positions in its cell, more than max_atoms={max_atoms}", "too_large")
     while max(abs(v) for e in plan.rounding_error for v in e.values()) > max_rounding and 2 * len(plan.frac) <= max_atoms:
         lengths = np.array(crystal.lattice[:3]) * sc
         sc[int(np.argmin(lengths))] *= 2
@@ -63,9 +65,8 @@ def ordered_realization(crystal: WyckoffCrystal, seed: int = 0, bounds: PairBoun
     "One ordered cell of `crystal` (placed avoiding contacts closer than `bounds`; the shipped ones by default) and its clash count."
     plan = realization_plan(crystal, seed, max_atoms, max_rounding)
     placed_at, placed_species, clashes = place_atoms(plan, seed, bounds)
-    if not placed_at: raise PlausibilityError(f"{crystal.id or 'crystal'}: no atom in its realization (occupancies round to nothing)")
+    if not placed_at: raise PlausibilityError(f"{crystal.id or 'crystal'}: no atom in its realization (occupancies round to nothing)", "empty")
     return Structure(plan.lattice, placed_species, plan.frac[placed_at]), clashes
-
 
 # %% ../nbs/17b_plausibility.ipynb #c010
 COLUMNS = ("n_atoms", "realization_clashes", "contact_ratio", "energy_per_atom", "max_force", "pressure",
@@ -83,7 +84,7 @@ _OPTIMIZERS = {}
 def _relax(cell: Structure, steps: int, fmax: float):
     "Energy (eV per cell), forces and stress (GPa) at the start of a CHGNet FIRE relaxation of the atoms, and the energy at its end."
     model = chgnet_model()
-    if model is None: raise PlausibilityError("CHGNet is not installed (pip install 'dis-csp[cells]')")
+    if model is None: raise PlausibilityError("CHGNet is not installed (pip install 'dis-csp[cells]')", "no_potential")
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         p = model.predict_structure(cell, task="efs")            # stress in GPa, as the model gives it
@@ -114,7 +115,7 @@ def score_crystals(crystals, seed: int = 0, relax_steps: int = 20, progress: boo
     for k, x in enumerate(tqdm(crystals, desc="plausibility", disable=not progress)):
         try: rows.append(plausibility(x, seed + k, relax_steps, **kwargs))
         except PlausibilityError as e:
-            reason = "too_large" if "max_atoms" in str(e) else "not_scored"
+            reason = e.reason
             skipped[reason] = skipped.get(reason, 0) + 1
         except Exception as e:        # the potential failed on this cell (graph too large, NaN): counted, the batch goes on
             skipped[f"potential_{type(e).__name__}"] = skipped.get(f"potential_{type(e).__name__}", 0) + 1

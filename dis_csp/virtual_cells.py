@@ -17,10 +17,10 @@ from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import site_points
 
 # %% auto #0
-__all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder', 'commensurate',
-           'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model', 'cell_properties',
-           'boltzmann_weights', 'boltzmann_average', 'running_average', 'summarize', 'crystal_sha256',
-           'run_virtual_cells']
+__all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'POTENTIALS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder',
+           'commensurate', 'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model',
+           'potential_calculator', 'cell_properties', 'boltzmann_weights', 'boltzmann_average', 'running_average',
+           'summarize', 'crystal_sha256', 'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -146,10 +146,49 @@ def chgnet_model():
             _MODELS["chgnet"] = None
     return _MODELS["chgnet"]
 
+# %% ../nbs/14_virtual_cells.ipynb #c015_1
+POTENTIALS = {"chgnet": ("chgnet", "CHGNet 0.3 (default)"),
+              "sevennet": ("sevenn", "SevenNet-l3i5, weights inside its wheel (pip install 'dis-csp[sevennet]')")}
+
+def potential_calculator(name: str):
+    "The ASE calculator of a universal potential of `POTENTIALS` (loaded once per process; on the GPU when there is one)."
+    if name not in POTENTIALS: raise UsageError(f"potential must be one of {', '.join(POTENTIALS)}, not {name!r}")
+    require(POTENTIALS[name][0], feature=f"the {name} potential")
+    key = f"calculator:{name}"
+    if key not in _MODELS:
+        import torch
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if name == "chgnet":
+                from chgnet.model.dynamics import CHGNetCalculator
+                _MODELS[key] = CHGNetCalculator(model=chgnet_model(), use_device=device)
+            else:
+                from sevenn.calculator import SevenNetCalculator
+                _MODELS[key] = SevenNetCalculator(model="7net-l3i5", device=device)
+    return _MODELS[key]
+
+def _ase_properties(cell: Structure, potential: str, relax: bool, relax_steps: int, fmax: float) -> dict:
+    "Energy (eV) of `cell` with an ASE calculator, after a FIRE relaxation of atoms and cell if asked."
+    from pymatgen.io.ase import AseAtomsAdaptor
+    atoms = AseAtomsAdaptor.get_atoms(cell); atoms.calc = potential_calculator(potential)
+    out = {}
+    if relax:
+        from ase.optimize import FIRE
+        from ase.filters import FrechetCellFilter
+        opt = FIRE(FrechetCellFilter(atoms), logfile=None)
+        opt.run(fmax=fmax, steps=relax_steps)
+        out = {"density_relaxed": float(AseAtomsAdaptor.get_structure(atoms).density), "relax_steps": int(opt.nsteps)}
+    return {**out, "energy": float(atoms.get_potential_energy())}
+
 # %% ../nbs/14_virtual_cells.ipynb #c015_2
-def cell_properties(cell: Structure, energy: bool = True, relax: bool = False, relax_steps: int = 100, fmax: float = 0.1) -> dict:
-    "density (g/cm3) and, with CHGNet, energy_per_atom / total energy (eV), relaxed if asked."
+def cell_properties(cell: Structure, energy: bool = True, relax: bool = False, relax_steps: int = 100, fmax: float = 0.1,
+                    potential: str = "chgnet") -> dict:
+    "density (g/cm3) and, with a potential (`POTENTIALS`), energy_per_atom / total energy (eV), relaxed if asked."
     out = {"n_atoms": len(cell), "density": float(cell.density)}
+    if potential != "chgnet" and (energy or relax):
+        e = _ase_properties(cell, potential, relax, relax_steps, fmax)
+        return {**out, **e, "energy_per_atom": e["energy"] / len(cell)}
     model = chgnet_model() if energy or relax else None
     if model is None: return out
     with warnings.catch_warnings():
@@ -205,14 +244,14 @@ def summarize(values) -> dict:
 # %% ../nbs/14_virtual_cells.ipynb #c021
 COLUMNS = ["cell", "weight", "n_atoms", "density", "energy", "energy_per_atom", "density_relaxed", "relax_steps"]
 
-def _cell_task(plan, i, energy, relax, relax_steps, fmax):
-    return {"cell": i, "weight": plan.weight(i), **cell_properties(plan.cell(i), energy, relax, relax_steps, fmax)}
+def _cell_task(plan, i, energy, relax, relax_steps, fmax, potential="chgnet"):
+    return {"cell": i, "weight": plan.weight(i), **cell_properties(plan.cell(i), energy, relax, relax_steps, fmax, potential)}
 
-def _chunk_task(plan, cells, energy, relax, relax_steps, fmax):
+def _chunk_task(plan, cells, energy, relax, relax_steps, fmax, potential="chgnet"):
     "Several cells in one worker task (less scheduling overhead per cell)."
     import torch
     if int(os.environ.get("DIS_CSP_WORKER_THREADS", "0")): torch.set_num_threads(int(os.environ["DIS_CSP_WORKER_THREADS"]))
-    return [_cell_task(plan, i, energy, relax, relax_steps, fmax) for i in cells]
+    return [_cell_task(plan, i, energy, relax, relax_steps, fmax, potential) for i in cells]
 
 def _fmt(v):
     return "" if v is None else (f"{v:.10g}" if isinstance(v, float) else str(v))
@@ -255,12 +294,12 @@ def _open_cells_folder(out, x, source, params, force):
         folder.clear()
     return folder
 
-def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record, stop=lambda: False):
+def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record, stop=lambda: False, potential="chgnet"):
     "Properties of cells `todo`, here or on Dask workers; `record(row)` as each finishes, until `stop()` says enough."
     if not (scheduler or workers > 1):
         for i in todo:
             if stop(): return
-            record(_cell_task(plan, i, energy, relax, relax_steps, fmax))
+            record(_cell_task(plan, i, energy, relax, relax_steps, fmax, potential))
         return
     from dask.distributed import Client, LocalCluster, as_completed
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -273,7 +312,7 @@ def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, schedu
         n_workers = max(1, len(client.scheduler_info()["workers"]))
         size = 1 if relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
         chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-        futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, pure=False) for ch in chunks]
+        futures = [client.submit(_chunk_task, plan_f, ch, energy, relax, relax_steps, fmax, potential, pure=False) for ch in chunks]
         for fut in as_completed(futures):
             for row in fut.result(): record(row)
             if stop(): client.cancel(futures); break
@@ -298,12 +337,15 @@ def _check_run(n, seed, temperature, relax_steps, fmax, workers, until_se, energ
 def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int = 0, energy: bool = True,
                       relax: bool = False, relax_steps: int = 100, fmax: float = 0.1, temperature: float = 300.0,
                       workers: int = 1, scheduler: str | None = None, progress: bool = True, force: bool = False,
-                      allow_large: bool = False, plan=None, until_se: float | None = None) -> dict:
+                      allow_large: bool = False, plan=None, until_se: float | None = None, potential: str = "chgnet") -> dict:
     """Properties of `n` virtual cells in `out/` (properties.csv, cells.extxyz, summary.json); resumes an interrupted run.
     `plan`: the cells to take (a `dis_csp.orderings` plan; default the paper's uniform filling of `supercell`);
-    `until_se`: stop before `n` once the Boltzmann-averaged energy per atom has this standard error (eV/atom)."""
+    `until_se`: stop before `n` once the Boltzmann-averaged energy per atom has this standard error (eV/atom);
+    `potential`: one of `POTENTIALS`."""
     from tqdm.auto import tqdm
-    require("ase", feature="virtual-cells"); require(*(["chgnet"] if energy or relax else []), feature="virtual-cells energies")
+    require("ase", feature="virtual-cells")
+    if potential not in POTENTIALS: raise UsageError(f"potential must be one of {', '.join(POTENTIALS)}, not {potential!r}")
+    require(*([POTENTIALS[potential][0]] if energy or relax else []), feature=f"virtual-cells energies ({potential})")
     if scheduler or workers > 1: require("distributed", feature="virtual-cells on Dask workers")
     _check_run(n, seed, temperature, relax_steps, fmax, workers, until_se, energy, allow_large)
     x = _as_crystal(source)
@@ -312,7 +354,8 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
                          "crystal itself; nothing to sample")
     plan = plan or plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
     params = {"crystal_sha256": crystal_sha256(x), "supercell": list(map(int, supercell)), "seed": seed, "energy": energy,
-              "relax": relax, "relax_steps": relax_steps, "fmax": fmax, **getattr(plan, "params", {})}   # n may grow or shrink
+              "relax": relax, "relax_steps": relax_steps, "fmax": fmax, **getattr(plan, "params", {}),
+              **({"potential": potential} if potential != "chgnet" else {})}   # n may grow or shrink
     folder = _open_cells_folder(out, x, source, params, force)
     csv_path = folder.file("properties.csv")
     stored = _read_rows(csv_path)                                       # every complete row, whatever its cell number
@@ -325,22 +368,22 @@ def run_virtual_cells(source, out, supercell=(2, 2, 2), n: int = 1000, seed: int
             f.write(",".join(_fmt(row.get(c)) for c in COLUMNS) + "\n"); f.flush(); bar.update(1)
             done.append({k: _fmt(v) for k, v in row.items()})
         _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, scheduler, record,
-                       lambda: _converged(done, temperature, until_se))
+                       lambda: _converged(done, temperature, until_se), potential)
     bar.close()
     stored = _read_rows(csv_path)
     folder.write("properties.csv", _csv([stored[i] for i in sorted(stored)]))      # sorted; cells beyond n are kept
     cells = [i for i in range(n) if i in stored] if until_se else list(range(n))
     _write_extxyz(folder, plan, cells)
-    summary = _summary([stored[i] for i in cells], n, len(stored), plan, temperature, until_se, round(time.time() - t0, 2))
+    summary = _summary([stored[i] for i in cells], n, len(stored), plan, temperature, until_se, round(time.time() - t0, 2), potential)
     folder.write_json("summary.json", summary)
     _write_histograms(folder, [stored[i] for i in cells], "x".join(map(str, supercell)))
     if "convergence" in summary: _write_convergence(folder, summary["convergence"], until_se)
     folder.finish()
     return summary
 
-def _summary(rows: list[dict], n: int, n_stored: int, plan, temperature: float, until_se, seconds: float) -> dict:
+def _summary(rows: list[dict], n: int, n_stored: int, plan, temperature: float, until_se, seconds: float, potential: str = "chgnet") -> dict:
     "summary.json: per property its statistics and Boltzmann average (cells weighted by the plan's weights), and the convergence."
-    summary = {"n_cells": len(rows), "n_cells_asked": n, "n_cells_stored": n_stored, "seconds_this_call": seconds,
+    summary = {"potential": potential, "n_cells": len(rows), "n_cells_asked": n, "n_cells_stored": n_stored, "seconds_this_call": seconds,
                "temperature": temperature, "rounding_error": plan.rounding_error, **getattr(plan, "info", {}), "properties": {}}
     energies = [float(r["energy"]) for r in rows if r.get("energy")]
     weights = [float(r.get("weight") or 1) for r in rows]

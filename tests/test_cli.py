@@ -44,3 +44,21 @@ def test_relax_command(tmp_path):
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     st = Structure.from_file(tmp_path / "o" / "cifs" / "AlN.cif")
     assert SpacegroupAnalyzer(st, symprec=1e-3).get_space_group_number() == 186 and st.composition.reduced_formula == "AlN"
+
+
+def test_screen_command(tmp_path):
+    "dis-csp screen: crystals ranked by their cells' relaxation drop; a misplaced crystal after the real one; bad options refused."
+    from dis_csp.crystal import WyckoffCrystal, WyckoffSite
+    from dis_csp.reconstruct import to_cif
+    (tmp_path / "cifs").mkdir()
+    sites = lambda z: [WyckoffSite("b", 2, (1 / 3, 2 / 3, 0), {"Al": 0.5, "Ga": 0.5}, True), WyckoffSite("b", 2, (1 / 3, 2 / 3, z), {"N": 1.0}, False)]
+    for name, z in (("AlGaN", 0.38), ("AlGaN_misplaced", 0.26)):      # N 0.6 Å off its place in the second
+        (tmp_path / "cifs" / f"{name}.cif").write_text(to_cif(WyckoffCrystal(186, (3.2, 3.2, 5.1, 90.0, 90.0, 120.0), sites(z), id=name)))
+    r = run("screen", str(tmp_path / "cifs"), "--cells", "2", "--out", str(tmp_path / "o"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "o" / "screen.csv").read_text().splitlines()
+    assert lines[1].startswith("AlGaN,") and lines[2].startswith("AlGaN_misplaced,")
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["screened"] == 2 and (tmp_path / "o" / "screen.html").exists()
+    r = run("screen", str(tmp_path / "cifs"), "--cells", "0", "--out", str(tmp_path / "o2"))
+    assert r.returncode == 2 and "--cells" in r.stderr and "Traceback" not in r.stderr

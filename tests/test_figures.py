@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import run
 
-QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
+QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "table3.relax_steps=3", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
          "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5"]
 
 

@@ -158,3 +158,19 @@ def test_sample_relax_from_the_command_line(tmp_path):
     r = run("sample", "--n", 5, "--out", tmp_path / "r", "--quiet", "--no-novelty")       # other samples: their relaxation goes
     assert r.returncode == 0, r.stderr
     assert not (tmp_path / "r" / "relaxed").exists()
+
+
+def test_condition_relax_from_the_command_line(tmp_path):
+    "condition --relax 1: the first candidate relaxed into relaxed/, its group and occupancies kept."
+    from dis_csp.crystal import WyckoffCrystal
+    r = run("condition", "--spacegroup", 225, "--elements", "Cu,Au", "--disordered-sites", 1, "--n", 2, "--steps", 30,
+            "--relax", 1, "--out", tmp_path / "c", "--quiet")
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / "c" / "relaxed" / "summary.json").read_text())
+    assert s["n"] == 1 and s["symmetry_kept"] in (1.0, None)
+    first = WyckoffCrystal.from_dict(next(json.loads(l)["crystal"] for l in (tmp_path / "c" / "samples.jsonl").read_text().splitlines()))
+    rec = json.loads((tmp_path / "c" / "relaxed" / "relaxed.jsonl").read_text().splitlines()[0])
+    if rec["crystal"]:
+        relaxed = WyckoffCrystal.from_dict(rec["crystal"])
+        assert relaxed.space_group == first.space_group and [t.occupancy for t in relaxed.sites] == [t.occupancy for t in first.sites]
+    else: assert rec["row"]["problem"].startswith("not_relaxed")

@@ -142,3 +142,20 @@ def test_modes_from_the_command_line(tmp_path):
     s = json.loads((tmp_path / "se" / "summary.json").read_text())
     assert 10 <= s["n_cells"] < 60 and s["convergence"]["converged"] and s["convergence"]["standard_error"][-1] <= 0.02
     assert (tmp_path / "se" / "convergence.html").exists()
+
+
+def test_sevennet_potential(tmp_path):
+    "--potential sevennet: the energies SevenNet's own ASE calculator gives for the same cells; resuming with another potential is refused."
+    from sevenn.calculator import SevenNetCalculator
+    from pymatgen.io.ase import AseAtomsAdaptor
+    s = run_virtual_cells(AGSBTE2, tmp_path / "s", (1, 1, 1), n=2, potential="sevennet", progress=False)
+    assert s["potential"] == "sevennet"
+    rows = np.genfromtxt(tmp_path / "s" / "properties.csv", delimiter=",", names=True)
+    atoms = AseAtomsAdaptor.get_atoms(make_cell(plan_supercell(AGSBTE2, (1, 1, 1)), 0))
+    atoms.calc = SevenNetCalculator(model="7net-l3i5", device="cpu")
+    assert abs(rows["energy"][0] - atoms.get_potential_energy()) < 1e-4
+    assert -5 < rows["energy_per_atom"][0] < -2
+    with pytest.raises(Exception, match="other settings"):
+        run_virtual_cells(AGSBTE2, tmp_path / "s", (1, 1, 1), n=2, progress=False)
+    r = _cli(tmp_path / "none.cif", "--potential", "mace", "--out", tmp_path / "m")
+    assert r.returncode == 2 and "invalid choice" in r.stderr

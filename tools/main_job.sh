@@ -7,6 +7,8 @@
 #   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json; the first $PLAUSIBILITY
 #      scored with CHGNet beside as many real test crystals: plausibility.csv, plausibility.html)
 #   5b. relax: the first $RELAX_N of them relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
+#   5b'. with SevenNet installed: the same crystals before and after checked without dis-csp code -> $OUT/relaxed/independent_check.json
+#   5c. screen: the first $SCREEN_N of them ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html linking every figure and table
@@ -20,7 +22,8 @@ PLAUSIBILITY="${PLAUSIBILITY:-50}"       # step 5's samples (and real test cryst
 TABLE3_PLAUSIBILITY="${TABLE3_PLAUSIBILITY:-10}"  # the same per sampler of Table 3
 RELAX_N="${RELAX_N:-100}"                # step 5's samples relaxed with CHGNet (~30 s each on 2 cores; 0: none)
 TABLE3_RELAX="${TABLE3_RELAX:-5}"        # the same per sampler of Table 3
-CONDITION_RELAX="${CONDITION_RELAX:-3}"  # the first candidates of each conditioned generation relaxed
+CONDITION_RELAX="${CONDITION_RELAX:-3}"
+SCREEN_N="${SCREEN_N:-20}"               # step 5's samples screened by 8 virtual cells each (~15 s each; 0: none)  # the first candidates of each conditioned generation relaxed
 CONDITION_N="${CONDITION_N:-40}"         # candidates per conditioned generation (step 6)
 CONDITION_STEPS="${CONDITION_STEPS:-600}"
 PRESET="${PRESET:-default}"              # with --train: the preset to train
@@ -29,7 +32,7 @@ TRAIN=0
 for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
-    -h|--help) sed -n '1,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '1,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg (use --train to train the model first)" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +78,23 @@ if [ "$RELAX_N" -gt 0 ]; then
     dis-csp relax "$OUT/samples/kde" --n "$RELAX_N" --out "$OUT/relaxed/kde" --quiet > /dev/null
   fi
   python -c "import json; s=json.load(open('$OUT/relaxed/kde/summary.json')); print(json.dumps({k: s.get(k) for k in ('n','problems','median_energy_drop','median_volume_change','plausibility_before','plausibility_after','crystals_per_minute')}))"
+fi
+
+if [ "$RELAX_N" -gt 0 ] && python -c "import sevenn" 2>/dev/null; then
+  step "5b'. independent check of 5b: pymatgen orders, ASE radii, SevenNet forces (no dis-csp code)"
+  if [ ! -f "$OUT/relaxed/independent_check.json" ] || [ "$OUT/relaxed/kde/summary.json" -nt "$OUT/relaxed/independent_check.json" ]; then
+    python tools/independent_check.py "$OUT/samples/kde/cifs" "$OUT/relaxed/kde/cifs" --n "$RELAX_N" 2>/dev/null > "$OUT/relaxed/independent_check.json.tmp"
+    mv "$OUT/relaxed/independent_check.json.tmp" "$OUT/relaxed/independent_check.json"
+  fi
+  python -c "import json; print(json.dumps(json.load(open('$OUT/relaxed/independent_check.json'))))"
+fi
+
+step "5c. screen ($SCREEN_N of the KDE samples, 8 cells each, CHGNet)"
+if [ "$SCREEN_N" -gt 0 ]; then
+  if stale "$OUT/screened/kde/.dis-csp-screen.json"; then
+    dis-csp screen "$OUT/samples/kde" --n "$SCREEN_N" --out "$OUT/screened/kde" --quiet > /dev/null
+  fi
+  python -c "import json; s=json.load(open('$OUT/screened/kde/summary.json')); print(json.dumps({k: s.get(k) for k in ('n','screened','problems','median_distance_from_minimum','median_relaxation_drop','median_pressure','median_below_baseline','median_energy_spread','plausible_cells')}))"
 fi
 
 step "6. condition"
