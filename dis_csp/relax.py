@@ -19,7 +19,7 @@ from .virtual_cells import chgnet_model
 # %% auto #0
 __all__ = ['LATTICE_FREEDOM', 'EV_PER_GPA_A3', 'RELAX_PRODUCTS', 'SCORE_SEED', 'RELAX_COLUMNS', 'RelaxError', 'Realization',
            'realize', 'free_directions', 'lattice_parameters', 'split_penalty', 'RelaxResult', 'relax_crystal',
-           'read_crystals', 'relax_run']
+           'read_crystals', 'open_crystal_batch', 'each_crystal', 'relax_run']
 
 # %% ../nbs/18a_relax.ipynb #c005
 class RelaxError(DisCspError):
@@ -240,6 +240,34 @@ def read_crystals(source, limit: int | None = None) -> tuple[list[WyckoffCrystal
     for reason, n in report.skipped.items(): skipped[reason] = skipped.get(reason, 0) + n
     return crystals, skipped
 
+# %% ../nbs/18a_relax.ipynb #c020b
+def open_crystal_batch(source, out, command: str, products: dict, params: dict, limit: int | None = None,
+                       force: bool = False) -> tuple[list[WyckoffCrystal], dict, "OutputFolder"]:
+    "The crystals of `source` (the first `limit`), the count per reason of those unreadable, and `command`'s output folder `out`."
+    from pathlib import Path
+    from dis_csp.core import UsageError
+    from dis_csp.outputs import OutputFolder, input_record
+    crystals, unreadable = read_crystals(source, limit)
+    if not crystals: raise UsageError(f"{source}: no crystal to {command}" + (f" ({sum(unreadable.values())} unreadable)" if unreadable else ""))
+    p = Path(source)
+    record = input_record(p / "samples.jsonl" if (p / "samples.jsonl").is_file() else p)
+    folder = OutputFolder(out, command, products, inputs={"source": record}, params=params, force=force)
+    if folder.previous is not None and not folder.same_as_before(): folder.clear()
+    return crystals, unreadable, folder
+
+def each_crystal(folder, crystals: list[WyckoffCrystal], work, desc: str, progress: bool = True) -> list[dict]:
+    "`work(crystal)` (a JSON-able dict) of every crystal, each kept in `folder`'s done/ as it finishes and read back when there."
+    import json
+    from tqdm.auto import tqdm
+    from dis_csp.core import safe_name
+    out = []
+    for x in tqdm(crystals, desc=desc, unit="crystal", disable=not progress):
+        name = f"done/{safe_name(x.id or 'crystal')}.json"
+        if folder.file(name).is_file(): rec = json.loads(folder.file(name).read_text()); folder.keep(name)
+        else: rec = work(x); folder.write_json(name, rec)
+        out.append(rec)
+    return out
+
 # %% ../nbs/18a_relax.ipynb #c021
 RELAX_COLUMNS = ("id", "energy_per_atom", "energy_spread", "energy_drop", "volume_change", "max_shift", "evaluations",
                  "converged", "symmetry_kept", "problem", "seconds")
@@ -283,28 +311,16 @@ def relax_run(source, out, ensemble: int = 2, steps: int = 60, seed: int = 0, li
               progress: bool = True, force: bool = False) -> dict:
     "Relax every crystal of `source` into `out/` (cifs/, relax.csv, relaxed.jsonl, summary.json); resumes an interrupted run."
     import json
-    from pathlib import Path
-    from tqdm.auto import tqdm
     from dis_csp.core import UsageError, check_seed, safe_name, require
-    from dis_csp.outputs import OutputFolder, input_record
     from dis_csp.reconstruct import to_cif
     require("chgnet", feature="relax")
     for name, v in (("ensemble", ensemble), ("steps", steps)):
         if not isinstance(v, (int, np.integer)) or v < 1: raise UsageError(f"{name} must be a positive number, not {v!r}")
     check_seed(seed)
-    crystals, unreadable = read_crystals(source, limit)
-    if not crystals: raise UsageError(f"{source}: no crystal to relax" + (f" ({sum(unreadable.values())} unreadable)" if unreadable else ""))
-    p = Path(source)
-    record = input_record(p / "samples.jsonl" if (p / "samples.jsonl").is_file() else p)
     params = {"ensemble": ensemble, "steps": steps, "seed": seed, "score": score}   # limit may grow or shrink: done/ is kept
-    folder = OutputFolder(out, "relax", RELAX_PRODUCTS, inputs={"source": record}, params=params, force=force)
-    if folder.previous is not None and not folder.same_as_before(): folder.clear()
-    t0, records = time.time(), []
-    for x in tqdm(crystals, desc="relax", unit="crystal", disable=not progress):
-        name = f"done/{safe_name(x.id or 'crystal')}.json"
-        if folder.file(name).is_file(): rec = json.loads(folder.file(name).read_text()); folder.keep(name)
-        else: rec = _relax_record(x, ensemble, steps, seed, score); folder.write_json(name, rec)
-        records.append(rec)
+    crystals, unreadable, folder = open_crystal_batch(source, out, "relax", RELAX_PRODUCTS, params, limit, force)
+    t0 = time.time()
+    records = each_crystal(folder, crystals, lambda x: _relax_record(x, ensemble, steps, seed, score), "relax", progress)
     for rec in records:
         if rec["crystal"]: folder.write(f"cifs/{safe_name(rec['row']['id'] or 'crystal')}.cif", to_cif(WyckoffCrystal.from_dict(rec["crystal"])), sync=False)
     import pandas as pd

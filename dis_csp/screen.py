@@ -6,16 +6,15 @@ the energy its atoms release when let go; crystals ranked by how close to a mini
 
 # %% ../nbs/18c_screen.ipynb #c002
 from __future__ import annotations
-import json, time
-from pathlib import Path
+import time
 import numpy as np
 from pymatgen.core import Structure
-from .core import UsageError, check_seed, require, safe_name
+from .core import UsageError, check_seed, require
 from .crystal import WyckoffCrystal
 from .virtual_cells import chgnet_model, boltzmann_average
 from .plausibility import realization_plan, contact_ratio, _relax, PlausibilityError, MAX_ATOMS
 from .orderings import OrderingPlan, OrderingError, random_labels, species_of
-from .relax import read_crystals
+from .relax import open_crystal_batch, each_crystal
 
 # %% auto #0
 __all__ = ['SCREEN_COLUMNS', 'BULK_MODULUS_GPA', 'EV_PER_GPA_A3', 'SCREEN_PRODUCTS', 'composition_baseline', 'cell_relief',
@@ -85,25 +84,14 @@ def screen_run(source, out, cells: int = 8, seed: int = 0, temperature: float = 
                limit: int | None = None, progress: bool = True, force: bool = False) -> dict:
     "Screen every crystal of `source` into `out/` (screen.csv ranked, screen.html, summary.json); resumes an interrupted run."
     import pandas as pd
-    from tqdm.auto import tqdm
-    from dis_csp.outputs import OutputFolder, input_record
     require("chgnet", feature="screen")
     for name, v in (("cells", cells), ("relax_steps", relax_steps)):
         if not isinstance(v, (int, np.integer)) or v < 1: raise UsageError(f"{name} must be a positive number, not {v!r}")
     check_seed(seed)
-    crystals, unreadable = read_crystals(source, limit)
-    if not crystals: raise UsageError(f"{source}: no crystal to screen" + (f" ({sum(unreadable.values())} unreadable)" if unreadable else ""))
-    p = Path(source)
     params = {"cells": cells, "seed": seed, "temperature": temperature, "relax_steps": relax_steps}
-    folder = OutputFolder(out, "screen", SCREEN_PRODUCTS, inputs={"source": input_record(p / "samples.jsonl" if (p / "samples.jsonl").is_file() else p)},
-                          params=params, force=force)
-    if folder.previous is not None and not folder.same_as_before(): folder.clear()
-    t0, rows = time.time(), []
-    for x in tqdm(crystals, desc="screen", unit="crystal", disable=not progress):
-        name = f"done/{safe_name(x.id or 'crystal')}.json"
-        if folder.file(name).is_file(): row = json.loads(folder.file(name).read_text()); folder.keep(name)
-        else: row = _screen_record(x, cells, seed, temperature, relax_steps); folder.write_json(name, row)
-        rows.append(row)
+    crystals, unreadable, folder = open_crystal_batch(source, out, "screen", SCREEN_PRODUCTS, params, limit, force)
+    t0 = time.time()
+    rows = each_crystal(folder, crystals, lambda x: _screen_record(x, cells, seed, temperature, relax_steps), "screen", progress)
     table = pd.DataFrame(rows, columns=list(SCREEN_COLUMNS)).sort_values(["distance_from_minimum", "below_baseline"], na_position="last")
     folder.write("screen.csv", table.to_csv(index=False))
     folder.write("screen.html", screen_figure(rows).to_html(include_plotlyjs=True))
