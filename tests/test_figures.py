@@ -5,7 +5,7 @@ import pytest
 from conftest import run
 
 QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "table3.relax_steps=3", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
-         "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5"]
+         "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5", "fig11.n_cells_modes=3"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_tables_and_figures_written(figures):
     assert "plausible after relaxation" in t3[0]                     # the first constrained crystal of each sampler relaxed
     assert len((out / "tables_1_2" / "tables_1_2.csv").read_text().splitlines()) == 18
     for f in ("fig4/fig4_latent_space.html", "fig5/fig5_gallery.html", "fig12/fig12_conditioned.html",
-              "fig12/fig12_success.csv", "fig7/fig7_training_curves.html", "fig2/fig2_data_distribution.html"):
+              "fig12/fig12_success.csv", "fig11/fig11_modes.html", "fig7/fig7_training_curves.html", "fig2/fig2_data_distribution.html"):
         assert (out / f).exists(), f
     if shutil.which("chromium"):                                    # kaleido renders PNGs with Chromium
         assert (out / "fig4" / "fig4_latent_space.png").stat().st_size > 10_000
