@@ -210,7 +210,7 @@ def cmd_sample(args):
     m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
                    novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large,
                    geometry=not args.no_geometry, commensurate=args.commensurate, charge_balance=args.charge_balance,
-                   framework_novelty=args.framework_novelty, plausibility=args.plausibility)
+                   framework_novelty=args.framework_novelty, plausibility=args.plausibility, relief=args.relief)
     keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry",
             "charge_neutral", "disordered_share", "uniqueness", "novelty", "novelty_framework", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
@@ -257,6 +257,9 @@ def _add_sample(s):
                    "(species ignored) is a training crystal's: an element substitution or ordered variant (minutes per 1,000)")
     s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
                    "crystals may hold pairs closer than real crystals allow")
+    s.add_argument("--relief", type=_number(float, 0.0, 1.2), default=0.85, metavar="FRACTION",
+                   help="ease contacts shorter than FRACTION x the element pair's typical distance in real crystals "
+                        "(free Wyckoff parameters, then the lattice by at most 5 %%; 0: off; default 0.85)")
     s.add_argument("--charge-balance", action="store_true", help="change occupancies as little as possible so that each crystal "
                    "is charge neutral (common oxidation states); crystals that cannot be are discarded and counted")
     s.add_argument("--commensurate", type=SUPERCELL, metavar="NxNxN", help="round occupancies so that every site's count "

@@ -15,11 +15,11 @@ from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import cell_points
-from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, HARD_FLOOR
+from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, relieve_contacts, HARD_FLOOR
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
-           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'without_clashes',
+           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'without_clashes', 'relieved',
            'decode_latents', 'matching_threshold', 'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
@@ -183,7 +183,7 @@ def _add_site(number: int, sites: list, site: WyckoffSite, note) -> bool:
 
 def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005, max_multiplicity: int = 50,
                        flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "", geometry: bool = True,
-                       bounds: PairBounds | None = None) -> Decoded:
+                       bounds: PairBounds | None = None, relief: float = 0.85) -> Decoded:
     """Decoding of one structure's heads `h` that fits its space group by construction and, with `geometry`, has no
     clash (`bounds`: the shipped ones; see `dis_csp.geometry`); `repairs` counts each change."""
     table = multiplicity_table()
@@ -211,6 +211,7 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
     if symprec: crystal = settle_symmetry(crystal, symprec, note)
     if geometry and (crystal := without_clashes(crystal, bounds or default_pair_bounds(), symprec, note)) is None:
         return Decoded(None, "unrepairable_clash", True, head_sma, repairs)
+    if geometry and relief: crystal = relieved(crystal, bounds or default_pair_bounds(), relief, symprec, note)
     sg = space_group(number)
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
     return Decoded(crystal, None, fits, head_sma, repairs)
@@ -218,12 +219,12 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
 # %% ../nbs/16_generate.ipynb #c015_4
 def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
                  max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "",
-                 geometry: bool = True, bounds: PairBounds | None = None) -> Decoded:
+                 geometry: bool = True, bounds: PairBounds | None = None, relief: float = 0.85) -> Decoded:
     "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
     if mode == "raw": return decode_raw(h, min_occupancy, flag_threshold, id)
     if mode == "constrained":
         return decode_constrained(h, min_occupancy, vacancy_tolerance, max_multiplicity, flag_threshold, symprec, id,
-                                  geometry, bounds)
+                                  geometry, bounds, relief)
     raise ValueError(f"mode must be 'constrained' or 'raw', not {mode!r}")
 
 # %% ../nbs/16_generate.ipynb #c015_5
@@ -304,6 +305,18 @@ def without_clashes(crystal: WyckoffCrystal, bounds: PairBounds, symprec: float 
         if not clashes(crystal, bounds, HARD_FLOOR): return crystal
     note("clash_left")
     return None
+
+def relieved(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85, symprec: float | None = 0.01,
+             note=lambda k: None) -> WyckoffCrystal:
+    """`crystal` with its short contacts eased (`dis_csp.geometry.relieve_contacts` to `fraction` x the typical
+    distances) if spglib still finds its space group after; else `crystal` as it was (counted "relief_refused")."""
+    done = []
+    eased = relieve_contacts(crystal, bounds, fraction, note=done.append)
+    if eased is crystal: return crystal
+    if symprec and done != ["lattice_expanded"] and found_space_group(eased, symprec) != crystal.space_group:
+        note("relief_refused"); return crystal
+    for k in done: note(k)
+    return eased
 
 # %% ../nbs/16_generate.ipynb #c024
 def decode_latents(model, scaler, z, mode: str = "constrained", ids=None, **kwargs) -> list[Decoded]:

@@ -11,12 +11,12 @@ import numpy as np
 from pymatgen.core import Lattice
 from .crystal import WyckoffCrystal, WyckoffSite
 from .symmetry import space_group, orbit
-from .reconstruct import cell_points
+from .reconstruct import cell_points, ReconstructError
 
 # %% auto #0
 __all__ = ['HARD_FLOOR', 'Contacts', 'site_contacts', 'together', 'shortest_pair_distances', 'PairBounds', 'default_pair_bounds',
            'Clash', 'clashes', 'geometry_checks', 'free_projector', 'move_free_parameters', 'merged_site',
-           'repair_geometry']
+           'repair_geometry', 'contact_targets', 'relieve_contacts']
 
 # %% ../nbs/15a_geometry.ipynb #c005
 @dataclass
@@ -76,8 +76,9 @@ class PairBounds:
     `fraction` x the `quantile` of the pair's shortest distances over the reference crystals (a low quantile, not the
     minimum: collections hold a few misread CIFs); for a pair seen in fewer than `min_count` crystals, the lower of
     `fraction` x its shortest distance and `radii_fraction` x the sum of covalent radii (Cordero); for a pair never seen,
-    the latter. Never below `radii_floor` x the radii sum, nor below `floor` (the paper's 0.5 Å)."""
-    seen: dict[str, list] = field(default_factory=dict)   # "A-B" (sorted) -> [low quantile, shortest, count]
+    the latter. Never below `radii_floor` x the radii sum, nor below `floor` (the paper's 0.5 Å). `typical` is the
+    pair's usual shortest distance (the median), the distance `relieve_contacts` steers towards."""
+    seen: dict[str, list] = field(default_factory=dict)   # "A-B" (sorted) -> [low quantile, shortest, count, median]
     fraction: float = 0.8
     radii_fraction: float = 0.6
     radii_floor: float = 0.5
@@ -96,6 +97,13 @@ class PairBounds:
         self._known[k] = max(self.floor, self.radii_floor * r, guess)
         return self._known[k]
 
+    def typical(self, a: str, b: str) -> float:
+        """The pair's median shortest distance over the reference crystals; the sum of covalent radii for a pair seen
+        in fewer than `min_count` crystals (or in bounds made before medians were kept); never below `bound`."""
+        s = self.seen.get(_pair(a, b))
+        t = s[3] if s is not None and len(s) > 3 and s[2] >= self.min_count else _radii(a, b)
+        return max(float(t), self.bound(a, b))
+
     @classmethod
     def from_crystals(cls, crystals, source: str = "", progress: bool = False, **kwargs) -> "PairBounds":
         "Bounds from the shortest distances of element pairs in real `crystals` (for example a training split)."
@@ -104,7 +112,7 @@ class PairBounds:
         per_pair = {}
         for x in tqdm(crystals, desc="pair distances", disable=not progress):
             for k, d in shortest_pair_distances(x).items(): per_pair.setdefault(k, []).append(d)
-        seen = {k: [round(float(np.sort(v)[int(q * len(v))]), 4), round(float(min(v)), 4), len(v)]
+        seen = {k: [round(float(np.sort(v)[int(q * len(v))]), 4), round(float(min(v)), 4), len(v), round(float(np.median(v)), 4)]
                 for k, v in sorted(per_pair.items())}
         return cls(seen, source=source, **kwargs)
 
@@ -146,11 +154,15 @@ def _site_bounds(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: float
                          if together(occ[i], occ[j]) else split_floor)
     return out
 
-def clashes(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: float = 0.0, limit: np.ndarray | None = None) -> list[Clash]:
+def clashes(crystal: WyckoffCrystal, bounds: PairBounds | None, split_floor: float = 0.0, limit: np.ndarray | None = None) -> list[Clash]:
     """Pairs of positions closer than `bounds` allows when they are occupied together, or than `split_floor` when
-    they are not (split positions; 0: any distance). `limit`: the sites' bounds, if known (`_site_bounds`)."""
+    they are not (split positions; 0: any distance). `limit`: the sites' bounds, if known (`_site_bounds`; `bounds` may
+    then be None)."""
     limit = _site_bounds(crystal, bounds, split_floor) if limit is None else limit
-    ct = site_contacts(crystal, cutoff=float(limit.max()) + 1e-6)
+    return _closer(site_contacts(crystal, cutoff=float(limit.max()) + 1e-6), limit)
+
+def _closer(ct: Contacts, limit: np.ndarray) -> list[Clash]:
+    "The contacts `ct` shorter than `limit` allows for their sites."
     b = limit[ct.i, ct.j]
     bad = np.nonzero(ct.distance < b - 1e-9)[0]
     return [Clash(int(ct.i[k]), int(ct.j[k]), float(ct.distance[k]), float(b[k]), ct.vector[k]) for k in bad]
@@ -254,3 +266,58 @@ def repair_geometry(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: fl
             if not clashes(scaled, bounds, split_floor): note("lattice_scaled"); return scaled
         x = _merged_or_dropped(x, min(found, key=lambda c: c.distance / c.bound), note)
     return None
+
+# %% ../nbs/15a_geometry.ipynb #c023
+def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85,
+                    split_floor: float = HARD_FLOOR) -> np.ndarray:
+    """(n_sites, n_sites) distance two sites' points should keep: for positions occupied together, `fraction` x the
+    typical distance of their element pairs (the largest over a shared site's pairs), never below the bound; split
+    positions keep `split_floor`."""
+    out = _site_bounds(crystal, bounds, split_floor)
+    occ = [sum(s.occupancy.values()) for s in crystal.sites]
+    for i, a in enumerate(crystal.sites):
+        for j, b in enumerate(crystal.sites):
+            if together(occ[i], occ[j]):
+                out[i, j] = max(out[i, j], fraction * max(bounds.typical(x, y) for x in a.occupancy for y in b.occupancy))
+    return out
+
+# %% ../nbs/15a_geometry.ipynb #c024
+def _shortfall(found: list[Clash]) -> float: return float(sum((c.bound - c.distance) ** 2 for c in found))
+
+def _eased_moves(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int, rate: float):
+    "Successive crystals whose free parameters move `rate` of the way towards `target` per step, with their short contacts."
+    L = Lattice.from_parameters(*crystal.lattice).matrix
+    P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
+    movable = np.array([np.abs(p).sum() > 1e-9 for p in P])
+    total, found = np.zeros((len(crystal.sites), 3)), clashes(crystal, None, limit=target)
+    for _ in range(steps):
+        if not found: return
+        push = np.zeros_like(total)
+        for c in found: push[c.i] -= (0.5 if movable[c.j] else 1.0) * rate * (c.bound - c.distance) * c.vector / max(c.distance, 1e-6)
+        step = np.einsum("nij,nj->ni", P, push @ np.linalg.inv(L))
+        if not np.abs(step).max() > 1e-9 or np.linalg.norm((total + step) @ L, axis=1).max() > max_shift: return
+        total = total + step
+        x = _moved(crystal, total)
+        try: ct = site_contacts(x, cutoff=float(target.max()) + 1e-6)
+        except ReconstructError: return                                # a point landed on a special position
+        if _closer(ct, limit): return                                  # never into a clash
+        found = _closer(ct, target)
+        yield x, found
+
+def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85, max_shift: float = 1.0,
+                     max_scale: float = 1.05, steps: int = 30, rate: float = 0.5, note=lambda k: None) -> WyckoffCrystal:
+    """`crystal` with contacts shorter than their `contact_targets` lengthened as far as free Wyckoff parameters (moved
+    at most `max_shift` Å, symmetry exact, no clash made) and then a lattice expansion (lengths by at most `max_scale`)
+    allow; `crystal` itself if nothing is short. `note` counts "contacts_eased" and "lattice_expanded"."""
+    target, limit = contact_targets(crystal, bounds, fraction), _site_bounds(crystal, bounds, HARD_FLOOR)
+    found = clashes(crystal, None, limit=target)
+    if not found: return crystal
+    best, best_found = crystal, found
+    for x, f in _eased_moves(crystal, target, limit, max_shift, steps, rate):
+        if _shortfall(f) < _shortfall(best_found): best, best_found = x, f
+    if best is not crystal: note("contacts_eased")
+    factor = min(max_scale, max((c.bound / max(c.distance, 1e-9) for c in best_found), default=1.0))
+    if factor > 1.0 + 1e-9:
+        expanded = _scaled(best, factor)
+        if _shortfall(clashes(expanded, None, limit=target)) < _shortfall(best_found): best = expanded; note("lattice_expanded")
+    return best

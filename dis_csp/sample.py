@@ -97,11 +97,12 @@ def plausibility_scores(folder: OutputFolder, kept: list, test: list | None, n: 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
                allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None,
-               charge_balance: bool = False, framework_novelty: bool = False, plausibility: int = 0) -> dict:
+               charge_balance: bool = False, framework_novelty: bool = False, plausibility: int = 0, relief: float = 0.85) -> dict:
     """Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`;
-    with `plausibility`, score that many of them (and as many real test crystals) with CHGNet."""
+    with `plausibility`, score that many of them (and as many real test crystals) with CHGNet; `relief`: see `decode_heads`."""
     t0 = time.time()
     check_sample_request(sampler, n, mode, allow_large); check_seed(seed)
+    if not 0 <= relief <= 1.2: raise UsageError(f"relief must be a fraction of the typical distances from 0 to 1.2, not {relief!r}")
     if not isinstance(plausibility, (int, np.integer)) or plausibility < 0:
         raise UsageError(f"plausibility must be a number of crystals >= 0, not {plausibility!r}")
     checkpoint = resolve_checkpoint(checkpoint)
@@ -111,12 +112,12 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
               (samplers[sampler].sample(n, seed), [f"{sampler}_{seed}_{i:06d}" for i in range(n)]))
     training, test = _reference(checkpoint, data, progress)
     folder = open_generation_folder(out, "sample", checkpoint, data, {"sampler": sampler, "n": n, "mode": mode, "seed": seed,
-                                                                      "novelty": novelty, "geometry": geometry,
+                                                                      "novelty": novelty, "geometry": geometry, "relief": relief,
                                                                       "commensurate": list(commensurate) if commensurate else None,
                                                                       "charge_balance": charge_balance,
                                                                       "framework_novelty": framework_novelty,
                                                                       "plausibility": plausibility}, force)
-    decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry)
+    decoded = decode_latents(model, scaler, z, mode, ids=list(ids), flag_threshold=threshold, geometry=geometry, relief=relief)
     balancing = balance_charges(decoded) if charge_balance else None
     rounding = round_to_supercell(decoded, commensurate) if commensurate else None
     checks = [sample_checks(d.crystal) if d.crystal else None
@@ -129,7 +130,8 @@ def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | No
                                            framework=framework if framework_novelty else None)
     test_checks = [sample_checks(x) for x in test] if test is not None else None
     metrics = generation_metrics(decoded, [c for c in checks if c is not None], test_checks, unique, novel)
-    metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained", "seed": seed,
+    metrics = {"sampler": sampler, "mode": mode, "geometry": geometry and mode == "constrained",
+               "relief": relief if geometry and mode == "constrained" else 0, "seed": seed,
                "flag_threshold": threshold, "checkpoint": str(checkpoint), **metrics,
                "novelty_framework": float(np.mean(framework)) if framework else None, "matcher_errors": matcher_errors,
                "charge_balance": balancing, "commensurate": rounding,
