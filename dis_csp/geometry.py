@@ -5,7 +5,7 @@ that, and how a generated crystal is repaired without losing its space group."""
 
 # %% ../nbs/15a_geometry.ipynb #c002
 from __future__ import annotations
-import copy, functools, json
+import copy, dataclasses, functools, json
 from dataclasses import dataclass, field
 import numpy as np
 from pymatgen.core import Lattice
@@ -187,10 +187,9 @@ def free_projector(number: int, xyz, tol: float = 1e-4) -> np.ndarray:
 # %% ../nbs/15a_geometry.ipynb #c018
 def _moved(crystal: WyckoffCrystal, shifts: np.ndarray) -> WyckoffCrystal:
     "A copy of `crystal` with each site's point moved by `shifts` (n_sites, 3) fractional."
-    out = copy.deepcopy(crystal)
-    out.sites = [WyckoffSite(s.letter, s.multiplicity, tuple(float(v) for v in np.mod(np.asarray(s.xyz) + dx, 1.0)),
-                             dict(s.occupancy), s.disordered) for s, dx in zip(crystal.sites, shifts)]
-    return out
+    sites = [WyckoffSite(s.letter, s.multiplicity, tuple(float(v) for v in np.mod(np.asarray(s.xyz) + dx, 1.0)),
+                         dict(s.occupancy), s.disordered) for s, dx in zip(crystal.sites, shifts)]
+    return dataclasses.replace(crystal, sites=sites, provenance=copy.deepcopy(crystal.provenance))
 
 def move_free_parameters(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: float = 0.0, max_shift: float = 1.0,
                          steps: int = 60, margin: float = 0.02) -> WyckoffCrystal | None:
@@ -221,10 +220,10 @@ def move_free_parameters(crystal: WyckoffCrystal, bounds: PairBounds, split_floo
 
 # %% ../nbs/15a_geometry.ipynb #c020
 def _scaled(crystal: WyckoffCrystal, factor: float) -> WyckoffCrystal:
-    out = copy.deepcopy(crystal)
     a, b, c, al, be, ga = crystal.lattice
-    out.lattice = (a * factor, b * factor, c * factor, al, be, ga)
-    return out
+    return dataclasses.replace(crystal, lattice=(a * factor, b * factor, c * factor, al, be, ga),
+                               sites=[dataclasses.replace(s, occupancy=dict(s.occupancy)) for s in crystal.sites],
+                               provenance=copy.deepcopy(crystal.provenance))
 
 def _atoms(site: WyckoffSite) -> float: return site.multiplicity * sum(site.occupancy.values())
 

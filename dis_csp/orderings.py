@@ -14,7 +14,7 @@ from .core import DisCspError, UsageError
 from .crystal import WyckoffCrystal
 from .symmetry import space_group
 from .geometry import PairBounds, default_pair_bounds
-from .virtual_cells import SupercellPlan, plan_supercell, _as_crystal, _check_n, MAX_CELL_ATOMS, BOLTZMANN_EV_PER_K
+from .virtual_cells import SupercellPlan, plan_supercell, uniform_species, _as_crystal, _check_n, MAX_CELL_ATOMS, BOLTZMANN_EV_PER_K
 from .plausibility import place_atoms
 
 # %% auto #0
@@ -318,14 +318,9 @@ def _distinct(x, plan, supercell, n, seed, bounds, max_distinct, max_orderings, 
     return reps[ok], deg[ok], {**info, "exhaustive": True, "excluded_for_contacts": int((~ok).sum())}
 
 def paper_labels(plan: SupercellPlan, n: int) -> np.ndarray:
-    "The labels of the paper's uniform cells 0..n-1 (`virtual_cells.make_cell`: same seed, same cells; contacts not avoided)."
-    species, out = species_of(plan), np.zeros((n, len(plan.frac)), np.int8)
-    for i in range(n):
-        rng = np.random.default_rng(np.random.SeedSequence([plan.seed, i]))
-        for idx, counts in plan.groups:
-            lab = np.repeat([species.index(sp) for sp in counts], list(counts.values()))
-            out[i, idx] = lab[rng.permutation(len(lab))]
-    return out
+    "The labels of the paper's uniform cells 0..n-1 (`virtual_cells.uniform_species`; contacts not avoided)."
+    index = {sp: k for k, sp in enumerate(species_of(plan))}
+    return np.array([[index[sp] for sp in uniform_species(plan, i)] for i in range(n)], np.int8).reshape(n, len(plan.frac))
 
 def _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large):
     _check_n(n, allow_large)

@@ -18,9 +18,9 @@ from .reconstruct import site_points
 
 # %% auto #0
 __all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'POTENTIALS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder',
-           'commensurate', 'SupercellPlan', 'plan_supercell', 'make_cell', 'virtual_cells', 'chgnet_model',
-           'potential_calculator', 'cell_properties', 'boltzmann_weights', 'boltzmann_average', 'running_average',
-           'summarize', 'crystal_sha256', 'run_virtual_cells']
+           'commensurate', 'SupercellPlan', 'plan_supercell', 'uniform_species', 'make_cell', 'virtual_cells',
+           'chgnet_model', 'potential_calculator', 'cell_properties', 'boltzmann_weights', 'boltzmann_average',
+           'running_average', 'summarize', 'crystal_sha256', 'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -99,16 +99,21 @@ def plan_supercell(source, supercell=(2, 2, 2), seed: int = 0, max_atoms: int | 
                          groups, errors, seed)
 
 # %% ../nbs/14_virtual_cells.ipynb #c008_3
-def make_cell(plan: SupercellPlan, i: int) -> Structure:
-    "Ordered cell number `i` of a plan (deterministic for a given seed and i)."
+def uniform_species(plan: SupercellPlan, i: int) -> np.ndarray:
+    """The species ('' for a vacancy) at each point of the plan in the paper's cell number `i`: each orbit's counts in a
+    random order (deterministic for a given seed and i)."""
     rng = np.random.default_rng(np.random.SeedSequence([plan.seed, i]))
-    species, coords = [], []
+    out = np.full(len(plan.frac), "", dtype=object)
     for idx, counts in plan.groups:
         labels = np.repeat(list(counts), list(counts.values()))
-        labels = labels[rng.permutation(len(labels))]
-        for j, sp in zip(idx, labels):
-            if sp: species.append(str(sp)); coords.append(plan.frac[j])
-    return Structure(plan.lattice, species, np.array(coords))
+        out[list(idx)] = labels[rng.permutation(len(labels))]
+    return out
+
+def make_cell(plan: SupercellPlan, i: int) -> Structure:
+    "Ordered cell number `i` of a plan (`uniform_species`; atoms orbit by orbit)."
+    species = uniform_species(plan, i)
+    atoms = [j for idx, _ in plan.groups for j in idx if species[j]]
+    return Structure(plan.lattice, [str(species[j]) for j in atoms], plan.frac[atoms])
 
 # %% ../nbs/14_virtual_cells.ipynb #c012
 MAX_CELLS = 100_000      # cells in one ensemble unless allow_large
