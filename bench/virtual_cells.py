@@ -9,8 +9,11 @@
    ranking), on a 2x2x1 AgSbTe2 cell (12,870 orderings);
 5. per potential (CHGNet, SevenNet-l3i5): static energies per second on the same cells, how alike they rank the
    cells (Spearman), and accuracy where the answer is known: relaxed lattice constants of simple crystals against
-   experiment.
-Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4] [--n-modes 40] [--only modes|potentials]
+   experiment;
+6. scaling over local Dask workers per mode and per potential: run_virtual_cells on each mode's plan with 1, 2, ...
+   workers (--workers), static energies, worker start-up and model loading included.
+Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4] [--n-modes 40]
+       [--only modes|potentials|scaling] [--workers 1,2] [--n-scale 400]
 """
 import argparse, time, tempfile, warnings
 from pathlib import Path
@@ -24,10 +27,12 @@ def main():
     ap.add_argument("--n-relax", type=int, default=4)
     ap.add_argument("--relax-steps", type=int, default=100)
     ap.add_argument("--n-modes", type=int, default=40, help="cells chosen per mode in part 4")
-    ap.add_argument("--only", choices=["modes", "potentials"], help="run part 4 or 5 only")
+    ap.add_argument("--only", choices=["modes", "potentials", "scaling"], help="run part 4, 5 or 6 only")
+    ap.add_argument("--workers", default="1,2", help="Dask worker counts for part 6 (default 1,2: this machine's cores)")
     a = ap.parse_args()
     if a.only == "modes": return modes(a.n_modes)
     if a.only == "potentials": return potentials(a.n_energy)
+    if a.only == "scaling": return scaling(a.n_scale, [int(w) for w in a.workers.split(",")])
     warnings.filterwarnings("ignore")
     import torch
     from pymatgen.core import Structure, Lattice, Composition
@@ -131,6 +136,29 @@ def potentials(n: int):
             FIRE(FrechetCellFilter(atoms), logfile=None).run(fmax=0.01, steps=200)
             cells_.append(100 * (atoms.cell.lengths()[0] / a0 - 1))
         print(f"  {formula:<10}{a0:>11.3f}" + "".join(f"{e:>+11.2f}%" for e in cells_))
+
+def scaling(n: int, workers: list[int], sevennet_share: int = 8):
+    "Part 6: cells per second of run_virtual_cells per mode and potential as Dask workers are added."
+    warnings.filterwarnings("ignore")
+    from pymatgen.core import Structure, Lattice, Composition
+    from dis_csp.orderings import plan_orderings
+    from dis_csp.virtual_cells import run_virtual_cells
+    s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    runs = [(mode, "chgnet", n) for mode in ("random", "distinct", "boltzmann", "sqs")] + [("random", "sevennet", max(2, n // sevennet_share))]
+    print(f"run_virtual_cells on AgSbTe2 2x2x2 (64 atoms), static energies, cells per second (start-up included; "
+          f"1 worker = this process, more = Dask processes with 1 thread each):")
+    print(f"  {'mode':<11}{'potential':<11}{'cells':>6}" + "".join(f"{f'{w} worker(s)':>14}" for w in workers) + "   speed-up")
+    with tempfile.TemporaryDirectory() as d:
+        for mode, potential, cells in runs:
+            plan = plan_orderings(s, (2, 2, 2), mode, n=cells)
+            rates = []
+            for w in workers:
+                t = time.perf_counter()
+                run_virtual_cells(s, Path(d) / f"{mode}_{potential}_{w}", (2, 2, 2), n=len(plan), plan=plan, workers=w,
+                                  potential=potential, progress=False)
+                rates.append(len(plan) / (time.perf_counter() - t))
+            print(f"  {mode:<11}{potential:<11}{len(plan):>6}" + "".join(f"{r:>14.2f}" for r in rates) +
+                  f"   {rates[-1] / rates[0]:.2f}x")
 
 if __name__ == "__main__":
     main()
