@@ -137,7 +137,7 @@ def potentials(n: int):
             cells_.append(100 * (atoms.cell.lengths()[0] / a0 - 1))
         print(f"  {formula:<10}{a0:>11.3f}" + "".join(f"{e:>+11.2f}%" for e in cells_))
 
-def scaling(n: int, workers: list[int], sevennet_share: int = 8):
+def scaling(n: int, workers: list[int], sevennet_share: int = 12):
     "Part 6: cells per second of run_virtual_cells per mode and potential as Dask workers are added."
     warnings.filterwarnings("ignore")
     from pymatgen.core import Structure, Lattice, Composition

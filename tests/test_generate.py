@@ -113,6 +113,42 @@ def test_commensurate_occupancies_from_the_command_line(tmp_path):
     assert r.returncode == 2 and "NxNxN" in r.stderr and not (tmp_path / "d").exists()
 
 
+def test_relief_from_the_command_line(tmp_path):
+    """--relief: the same samples keep their space groups, letters and occupancies, and their shortest contacts, read
+    back from the CIFs by pymatgen and measured against ASE's covalent radii, are longer than with --relief 0."""
+    from ase.data import covalent_radii, atomic_numbers
+    from pymatgen.io.cif import CifParser
+    runs = {}
+    for relief in ("0", "0.85"):
+        out = tmp_path / relief
+        r = run("sample", "--n", 30, "--relief", relief, "--out", out, "--quiet", "--no-novelty")
+        assert r.returncode == 0, r.stderr
+        runs[relief] = {json.loads(l)["id"]: json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()}
+    plain, eased = runs["0"], runs["0.85"]
+    assert sorted(plain) == sorted(eased)
+    def shortest(folder, rec):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = CifParser(folder / rec["cif"]).parse_structures(primitive=False)[0]
+        radius = lambda site: max(covalent_radii[atomic_numbers[el.symbol]] for el in site.species)
+        occupied = lambda site: sum(site.species.values())
+        d = s.distance_matrix
+        return min((d[i, j] / (radius(s[i]) + radius(s[j])) for i in range(len(s)) for j in range(i + 1, len(s))
+                    if occupied(s[i]) + occupied(s[j]) > 1 + 1e-6), default=np.inf)
+    ratios = []
+    for cid, a in plain.items():
+        b = eased[cid]
+        if a["crystal"] is None: continue
+        assert b["crystal"]["space_group"] == a["crystal"]["space_group"]
+        assert [(x["letter"], x["occupancy"]) for x in b["crystal"]["sites"]] == [(x["letter"], x["occupancy"]) for x in a["crystal"]["sites"]]
+        ratios.append((shortest(tmp_path / "0", a), shortest(tmp_path / "0.85", b)))
+    before, after = np.array(ratios).T
+    assert (after >= before - 0.02).mean() >= 0.9 and np.median(after) > np.median(before), (np.median(before), np.median(after))
+    for bad in ("-0.1", "1.5", "nan"):
+        r = run("sample", "--n", 2, "--relief", bad, "--out", tmp_path / "bad")
+        assert r.returncode == 2 and "--relief" in r.stderr and not (tmp_path / "bad").exists(), r.stderr
+
+
 def test_charge_balance_from_the_command_line(tmp_path):
     "--charge-balance: every kept crystal is neutral by SMACT's states (the balancing used pymatgen's); the rest counted."
     from dis_csp.crystal import WyckoffCrystal
