@@ -167,7 +167,7 @@ def cmd_virtual_cells(args):
                       prescreen=args.prescreen, keep=args.keep, max_distinct=args.max_distinct, until_se=args.until_se,
                       allow_large=args.allow_large, announce=announce, energy=not args.no_energy, relax=args.relax,
                       relax_steps=args.relax_steps, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                      force=args.force, potential=args.potential)
+                      force=args.force, potential=args.potential, dielectric=args.dielectric)
     print(json.dumps({k: v for k, v in s.items() if k not in ("rounding_error", "convergence")}, indent=2))
     if "convergence" in s: print(f"standard error of the Boltzmann-averaged energy: {s['convergence']['standard_error'][-1]:.4g} eV/atom "
                                  f"after {s['n_cells']} cells")
@@ -196,6 +196,8 @@ def _add_virtual_cells(v):
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
     v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(run_virtual_cells, "temperature"),
                    help="for the Boltzmann averages and boltzmann mode (K; default %(default)s)")
+    v.add_argument("--dielectric", type=_number(float, 1.0), default=1.0, metavar="EPS", help="boltzmann mode: divide the Ewald "
+                   "energy by this relative permittivity (screening; 1: bare formal charges, 5-20: typical ionic solids)")
     v.add_argument("--workers", type=POSITIVE_INT, default=1, help="local worker processes (Dask LocalCluster when > 1)")
     v.add_argument("--scheduler", help="address of a Dask distributed scheduler to run the cells on")
     v.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_CELL_ATOMS:,} atoms per cell or "

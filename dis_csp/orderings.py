@@ -235,12 +235,13 @@ def ewald_energies(labels: np.ndarray, charges: np.ndarray, M: np.ndarray) -> np
 
 # %% ../nbs/18b_orderings.ipynb #c020
 def boltzmann_labels(plan: SupercellPlan, n: int, temperature: float = 300.0, seed: int = 0, bounds: PairBounds | None = None,
-                     burn: int = 50, stride: int = 5, name: str = "crystal") -> tuple[np.ndarray, np.ndarray]:
-    "`n` cells of a Monte Carlo chain on the Ewald energy at `temperature` (K) and their Ewald energies (eV)."
+                     burn: int = 50, stride: int = 5, name: str = "crystal", dielectric: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """`n` cells of a Monte Carlo chain on the Ewald energy screened by `dielectric` at `temperature` (K), and their
+    (unscreened) Ewald energies (eV)."""
     con, charges, M = contacts(plan, bounds), oxidation_charges(plan, name), ewald_matrix(plan)
     start = random_labels(plan, 1, seed, bounds, name=name)[0]
     sweep = max(1, sum(len(m) for m in _mobile(plan)))
-    energy = lambda lab: float(charges[lab] @ M @ charges[lab])
+    energy = lambda lab: float(charges[lab] @ M @ charges[lab]) / dielectric
     chain = swap_chain(plan, energy, start, BOLTZMANN_EV_PER_K * temperature, (burn + n * stride) * sweep, _cell_seed(seed, 0), con, stride * sweep)
     cells = np.array(chain[burn // stride:][:n], np.int8)
     return cells, ewald_energies(cells, charges, M)
@@ -322,7 +323,7 @@ def paper_labels(plan: SupercellPlan, n: int) -> np.ndarray:
     index = {sp: k for k, sp in enumerate(species_of(plan))}
     return np.array([[index[sp] for sp in uniform_species(plan, i)] for i in range(n)], np.int8).reshape(n, len(plan.frac))
 
-def _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large):
+def _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large, dielectric=1.0):
     _check_n(n, allow_large)
     if mode not in MODES: raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if prescreen not in (None, "ewald"): raise UsageError(f"prescreen must be 'ewald' (or none), not {prescreen!r}")
@@ -330,13 +331,16 @@ def _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large):
         raise UsageError(f"keep={keep!r}: the number of pre-screened cells kept, from 1 to n={n}, and only with a prescreen")
     if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature >= 0):
         raise UsageError(f"temperature={temperature!r} is out of range")
+    if not (isinstance(dielectric, (int, float)) and math.isfinite(dielectric) and dielectric >= 1):
+        raise UsageError(f"dielectric={dielectric!r}: a relative permittivity of at least 1")
 
 def plan_orderings(source, supercell=(2, 2, 2), mode: str = "random", n: int = 100, seed: int = 0, temperature: float = 300.0,
                    bounds: PairBounds | None = None, prescreen: str | None = None, keep: int | None = None,
-                   max_distinct: int = 1000, max_orderings: int = 200_000, allow_large: bool = False):
+                   max_distinct: int = 1000, max_orderings: int = 200_000, allow_large: bool = False, dielectric: float = 1.0):
     """The cells of `mode` (see `MODES`) for a crystal, CIF or Structure: an `OrderingPlan` (the paper's `SupercellPlan`
-    for mode 'paper' without a pre-screen). With `prescreen='ewald'`, `n` cells are drawn and the `keep` lowest kept."""
-    _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large)
+    for mode 'paper' without a pre-screen). With `prescreen='ewald'`, `n` cells are drawn and the `keep` lowest kept;
+    `dielectric` screens the Ewald energy of mode 'boltzmann'."""
+    _check_ordering_request(mode, n, prescreen, keep, temperature, allow_large, dielectric)
     x = _as_crystal(source); name = x.id or "crystal"
     base = plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
     if mode == "paper" and not prescreen: return base
@@ -344,7 +348,8 @@ def plan_orderings(source, supercell=(2, 2, 2), mode: str = "random", n: int = 1
     if mode == "paper": labels = paper_labels(base, n)
     elif mode == "random": labels = random_labels(base, n, seed, bounds, name=name)
     elif mode == "distinct": labels, weights, more = _distinct(x, base, supercell, n, seed, bounds, max_distinct, max_orderings, name); info.update(more)
-    elif mode == "boltzmann": labels, e = boltzmann_labels(base, n, temperature, seed, bounds, name=name); info["ewald_energy_mean"] = float(e.mean())
+    elif mode == "boltzmann":
+        labels, e = boltzmann_labels(base, n, temperature, seed, bounds, name=name, dielectric=dielectric); info["ewald_energy_mean"] = float(e.mean())
     else: labels = sqs_labels(base, n, seed, bounds, name=name)
     weights = np.ones(len(labels)) if weights is None else weights
     if prescreen:
@@ -356,16 +361,18 @@ def plan_orderings(source, supercell=(2, 2, 2), mode: str = "random", n: int = 1
     if mode != "paper" and (bad := int((contacts(base, bounds).clashes(labels) > 0).sum())):
         raise DisCspError(f"{name}: {bad} planned cell(s) hold a contact closer than the bounds (a bug: please report it)")
     params = {"mode": mode, "temperature_mc": temperature if mode == "boltzmann" else None, "prescreen": prescreen,
+              **({"dielectric": dielectric} if mode == "boltzmann" and dielectric != 1.0 else {}),
               "drawn": n if prescreen else None, "keep": keep, "max_distinct": max_distinct if mode == "distinct" else None}
     return OrderingPlan(base, species_of(base), labels, np.asarray(weights, float), params, info)
 
 # %% ../nbs/18b_orderings.ipynb #c028
 def run_orderings(source, out, supercell=(2, 2, 2), mode: str = "random", n: int = 100, seed: int = 0, temperature: float = 300.0,
                   prescreen: str | None = None, keep: int | None = None, max_distinct: int = 1000, until_se: float | None = None,
-                  bounds: PairBounds | None = None, allow_large: bool = False, announce=None, **run) -> dict:
+                  bounds: PairBounds | None = None, allow_large: bool = False, announce=None, dielectric: float = 1.0, **run) -> dict:
     "The properties of a mode's cells in `out/` (`run_virtual_cells`'s files); `announce(info)` sees what was planned before any potential call."
     from dis_csp.virtual_cells import run_virtual_cells
-    plan = plan_orderings(source, supercell, mode, n, seed, temperature, bounds, prescreen, keep, max_distinct, allow_large=allow_large)
+    plan = plan_orderings(source, supercell, mode, n, seed, temperature, bounds, prescreen, keep, max_distinct, allow_large=allow_large,
+                          dielectric=dielectric)
     if announce: announce(getattr(plan, "info", {"mode": "paper"}))
     if isinstance(plan, SupercellPlan):
         return run_virtual_cells(source, out, supercell, n, seed, temperature=temperature, until_se=until_se, allow_large=allow_large, **run)

@@ -276,6 +276,7 @@ def test_featurize_survives_a_killed_worker(tmp_path):
     (["--n", "1000000000"], "--allow-large"),
     (["--supercell", "0", "1", "1"], "must be at least 1"),
     (["--temperature", "-5"], "must be at least 0"),
+    (["--mode", "boltzmann", "--dielectric", "0.5"], "must be at least 1.0"),
 ])
 def test_virtual_cells_bounds(tmp_path, args, needle):
     a = tmp_path / "a.cif"; a.write_text(agsbte2(ag=0.5, sb=0.5))

@@ -133,6 +133,12 @@ def test_modes_from_the_command_line(tmp_path):
     r = _cli(cif, "--supercell", 2, 2, 1, "--n", 10, "--prescreen", "ewald", "--keep", 3, "--no-energy", "--out", tmp_path / "pre")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "pre" / "summary.json").read_text())["prescreen"]["kept"] == 3
+    ewald = {}
+    for eps in (1, 1000):                     # boltzmann mode: strong screening leaves the cells nearly random
+        r = _cli(cif, "--supercell", 2, 2, 1, "--n", 10, "--mode", "boltzmann", "--dielectric", eps, "--no-energy", "--out", tmp_path / f"b{eps}")
+        assert r.returncode == 0, r.stderr
+        ewald[eps] = json.loads(next(l for l in r.stdout.splitlines() if l.startswith("cells:"))[6:])["ewald_energy_mean"]
+    assert ewald[1000] > ewald[1] + 5, ewald
     for args, needle in ((["--keep", 3], "only with a prescreen"), (["--until-se", 0.01, "--no-energy"], "needs energies"),
                          (["--mode", "clever"], "invalid choice")):
         r = _cli(cif, *args, "--out", tmp_path / "bad")

@@ -63,7 +63,10 @@ def main():
         cells = [ordered_cell(Path(folder) / name, a.seconds) for folder in (a.before, a.after)]
         if any(c is None for c, _ in cells):
             why = next(r for c, r in cells if c is None); skipped[why] = skipped.get(why, 0) + 1; continue
-        rows.append([score(c, calc) for c, _ in cells])
+        try: rows.append([score(c, calc) for c, _ in cells])
+        except ValueError as e:                  # SevenNet was not trained on an element of this crystal (Po, At, ...)
+            why = "element_unknown_to_sevennet" if "atomic number" in str(e) else "potential_failed"
+            skipped[why] = skipped.get(why, 0) + 1; continue
         print(name, [tuple(round(v, 3) for v in x) for x in rows[-1]], file=sys.stderr, flush=True)
     out = {"checked": len(rows), "skipped": skipped}
     for k, label in enumerate(("before", "after")):
