@@ -235,13 +235,19 @@ def ewald_energies(labels: np.ndarray, charges: np.ndarray, M: np.ndarray) -> np
 
 # %% ../nbs/18b_orderings.ipynb #c020
 def boltzmann_labels(plan: SupercellPlan, n: int, temperature: float = 300.0, seed: int = 0, bounds: PairBounds | None = None,
-                     burn: int = 50, stride: int = 5, name: str = "crystal", dielectric: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                     burn: int = 50, stride: int = 5, name: str = "crystal", dielectric: float = 1.0,
+                     stages: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """`n` cells of a Monte Carlo chain on the Ewald energy screened by `dielectric` at `temperature` (K), and their
-    (unscreened) Ewald energies (eV)."""
+    (unscreened) Ewald energies (eV); `burn` sweeps at `temperature` before the first cell, after as many cooling in
+    `stages` from a high temperature."""
     con, charges, M = contacts(plan, bounds), oxidation_charges(plan, name), ewald_matrix(plan)
     start = random_labels(plan, 1, seed, bounds, name=name)[0]
     sweep = max(1, sum(len(m) for m in _mobile(plan)))
     energy = lambda lab: float(charges[lab] @ M @ charges[lab]) / dielectric
+    hot = max(temperature, 300.0)
+    for k in range(stages if burn else 0, 0, -1):     # burn-in annealed from 2^stages x the temperature: not quenched
+        start = swap_chain(plan, energy, start, BOLTZMANN_EV_PER_K * hot * 2 ** k, max(1, burn // stages) * sweep,
+                           _cell_seed(seed, k + 1), con)[-1]
     chain = swap_chain(plan, energy, start, BOLTZMANN_EV_PER_K * temperature, (burn + n * stride) * sweep, _cell_seed(seed, 0), con, stride * sweep)
     cells = np.array(chain[burn // stride:][:n], np.int8)
     return cells, ewald_energies(cells, charges, M)
