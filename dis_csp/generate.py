@@ -19,8 +19,8 @@ from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes,
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
-           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'without_clashes', 'relieved',
-           'decode_latents', 'matching_threshold', 'calibrate_flag_threshold']
+           'decode_constrained', 'decode_heads', 'found_space_group', 'settle_symmetry', 'in_found_group',
+           'without_clashes', 'relieved', 'decode_latents', 'matching_threshold', 'calibrate_flag_threshold']
 
 # %% ../nbs/16_generate.ipynb #c005
 @torch.no_grad()
@@ -212,7 +212,7 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
     if geometry and (crystal := without_clashes(crystal, bounds or default_pair_bounds(), symprec, note)) is None:
         return Decoded(None, "unrepairable_clash", True, head_sma, repairs)
     if geometry and relief: crystal = relieved(crystal, bounds or default_pair_bounds(), relief, symprec, note)
-    sg = space_group(number)
+    sg = space_group(crystal.space_group)                          # the decoded group, or the one found (see settle_symmetry)
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)
     return Decoded(crystal, None, fits, head_sma, repairs)
 
@@ -276,8 +276,20 @@ def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda 
         trial = copy.deepcopy(crystal); del trial.sites[i]
         if found_space_group(trial, symprec) == crystal.space_group:
             note("coincident_site_dropped"); return trial
+    if (raised := in_found_group(crystal, symprec)) is not None:   # what is left is more symmetric than declared:
+        note("described_in_found_group"); return raised            # say so, in that group's Wyckoff sites
     note("symmetry_unsettled")
     return crystal
+
+def in_found_group(crystal: WyckoffCrystal, symprec: float = 0.01) -> WyckoffCrystal | None:
+    """`crystal` described in the space group spglib finds in its full cell (standard setting, its own Wyckoff sites);
+    None if that fails or spglib still disagrees."""
+    from dis_csp.featurize import featurize, FeaturizeError
+    from dis_csp.reconstruct import to_structure
+    try: x = featurize(to_structure(crystal), symprec=symprec, id=crystal.id, max_sites=10**6, max_multiplicity=10**6,
+                       max_disordered_sites=10**6, max_species_per_site=10**6)
+    except FeaturizeError: return None
+    return x if found_space_group(x, symprec) == x.space_group else None
 
 def _same_orbit(number: int, sites: list, site: WyckoffSite, tol: float = 1e-3):
     "Index of the site in `sites` whose orbit contains `site`'s point, or None."
