@@ -26,3 +26,15 @@ else
   echo "[env] up to date ($VENV)"
 fi
 export PATH="$VENV/bin:$PATH"
+# SHRY, for the cross-check of distinct orderings (tests/test_shry.py), in its own environment: it pins an old
+# pymatgen and numpy. Rebuilt only when tools/requirements-shry.txt changes.
+SHRY_VENV="$ROOT/.venv-shry"
+shry_want="$(sha256sum "$ROOT/tools/requirements-shry.txt" | cut -d' ' -f1)"
+if [ "$(cat "$SHRY_VENV/.installed" 2>/dev/null)" != "$shry_want" ]; then
+  echo "[env] installing SHRY into $SHRY_VENV (cross-check of distinct orderings)"
+  [ -x "$SHRY_VENV/bin/python" ] || "$PY" -m venv "$SHRY_VENV"
+  "$SHRY_VENV/bin/python" -m pip install -q --only-binary=:all: -r "$ROOT/tools/requirements-shry.txt" 2>&1 \
+    | grep -v "is ignored: it is neither" || true
+  if "$SHRY_VENV/bin/python" -c "import shry" 2>/dev/null; then echo "$shry_want" > "$SHRY_VENV/.installed"
+  else echo "[env] SHRY could not be installed into $SHRY_VENV: tests/test_shry.py will fail"; fi
+fi
