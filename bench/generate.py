@@ -41,7 +41,7 @@ def main():
 
     z = kde.sample(a.n, seed=0)
 
-    def ours(geometry: bool, relief: float = 0.85):
+    def ours(geometry: bool, relief: float = 0.9):
         "(seconds decoding, seconds in all, valid and kept crystals) of the dis-csp path"
         t0 = time.perf_counter()
         decoded = decode_latents(model, scaler, z, geometry=geometry, relief=relief)

@@ -259,9 +259,10 @@ def _add_sample(s):
                    "(species ignored) is a training crystal's: an element substitution or ordered variant (minutes per 1,000)")
     s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
                    "crystals may hold pairs closer than real crystals allow")
-    s.add_argument("--relief", type=_number(float, 0.0, 1.2), default=0.85, metavar="FRACTION",
+    s.add_argument("--relief", type=_number(float, 0.0, 1.2), default=0.9, metavar="FRACTION",
                    help="ease contacts shorter than FRACTION x the element pair's typical distance in real crystals "
-                        "(free Wyckoff parameters, then the lattice by at most 5 %%; 0: off; default 0.85)")
+                        "(FRACTION - 0.05 for two atoms of one element; free Wyckoff parameters, then the lattice by at "
+                        "most 5 %%; 0: off; default 0.9)")
     s.add_argument("--charge-balance", action="store_true", help="change occupancies as little as possible so that each crystal "
                    "is charge neutral (common oxidation states); crystals that cannot be are discarded and counted")
     s.add_argument("--commensurate", type=SUPERCELL, metavar="NxNxN", help="round occupancies so that every site's count "

@@ -17,8 +17,8 @@ from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS, wyckof
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['REASONS', 'MAX_OPERATIONS', 'WATER_LABELS', 'FeaturizeError', 'element_number', 'read_cif_arrays',
-           'expand_asymmetric_unit', 'analyze_cell', 'CifText', 'featurize']
+__all__ = ['REASONS', 'MAX_OPERATIONS', 'WATER_LABELS', 'NO_PAPER_FILTERS', 'FeaturizeError', 'element_number', 'read_cif_arrays',
+           'expand_asymmetric_unit', 'analyze_cell', 'CifText', 'featurize', 'featurize_unfiltered']
 
 # %% ../nbs/04_featurize.ipynb #c005
 REASONS = {
@@ -288,6 +288,9 @@ def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
     return best
 
 # %% ../nbs/04_featurize.ipynb #c019
+NO_PAPER_FILTERS = dict(max_sites=10**6, max_multiplicity=10**6, max_disordered_sites=10**6, max_species_per_site=10**6)
+"`analyze_cell`'s limits that let any crystal through (the paper's filters off; the size bounds stay)"
+
 def _ambiguous_monoclinic(lattice, rel_tol: float = 0.02) -> bool:
     "True if another short monoclinic cell (c + n a or a + n c, |n| <= 2) has nearly the length of a or c."
     a, b, c, al, be, ga = lattice
@@ -302,8 +305,7 @@ def _settle(crystal, rounds=4, **tolerances):
     seen = [crystal]
     for _ in range(rounds):
         cell = expand_asymmetric_unit(read_cif_arrays(to_cif(seen[-1]), crystal.id), tolerances["site_tolerance"])
-        again = analyze_cell(cell, source=crystal.id, settle_max_space_group=0, max_sites=10**6, max_multiplicity=10**6,
-                             max_disordered_sites=10**6, max_species_per_site=10**6, **tolerances)
+        again = analyze_cell(cell, source=crystal.id, settle_max_space_group=0, **NO_PAPER_FILTERS, **tolerances)
         for i, old in enumerate(seen):
             if again.same_as(old, 1e-6):   # a fixed point, or a cycle of equally valid descriptions: take the smallest
                 key = lambda x: _description_key(x.sites) + list(x.lattice)
@@ -436,3 +438,8 @@ def featurize(source,                       # CIF text, a path to a .cif file, o
     crystal.id = name
     crystal.provenance = {"symprec": symprec, "occupancy_tolerance": occupancy_tolerance}
     return crystal
+
+# %% ../nbs/04_featurize.ipynb #c029_2
+def featurize_unfiltered(source, **kwargs) -> WyckoffCrystal:
+    "`featurize` with the paper's filters off (`NO_PAPER_FILTERS`): every crystal it can read, within its size bounds."
+    return featurize(source, **{**NO_PAPER_FILTERS, **kwargs})

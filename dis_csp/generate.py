@@ -183,7 +183,7 @@ def _add_site(number: int, sites: list, site: WyckoffSite, note) -> bool:
 
 def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005, max_multiplicity: int = 50,
                        flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "", geometry: bool = True,
-                       bounds: PairBounds | None = None, relief: float = 0.85) -> Decoded:
+                       bounds: PairBounds | None = None, relief: float = 0.9) -> Decoded:
     """Decoding of one structure's heads `h` that fits its space group by construction and, with `geometry`, has no
     clash (`bounds`: the shipped ones; see `dis_csp.geometry`); `repairs` counts each change."""
     table = multiplicity_table()
@@ -219,7 +219,7 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
 # %% ../nbs/16_generate.ipynb #c015_4
 def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01, vacancy_tolerance: float = 0.005,
                  max_multiplicity: int = 50, flag_threshold: float = 0.5, symprec: float | None = 0.01, id: str = "",
-                 geometry: bool = True, bounds: PairBounds | None = None, relief: float = 0.85) -> Decoded:
+                 geometry: bool = True, bounds: PairBounds | None = None, relief: float = 0.9) -> Decoded:
     "The crystal of one structure's head outputs `h` (see `head_probabilities`), in `mode` 'constrained' or 'raw'."
     if mode == "raw": return decode_raw(h, min_occupancy, flag_threshold, id)
     if mode == "constrained":
@@ -284,10 +284,9 @@ def settle_symmetry(crystal: WyckoffCrystal, symprec: float = 0.01, note=lambda 
 def in_found_group(crystal: WyckoffCrystal, symprec: float = 0.01) -> WyckoffCrystal | None:
     """`crystal` described in the space group spglib finds in its full cell (standard setting, its own Wyckoff sites);
     None if that fails or spglib still disagrees."""
-    from dis_csp.featurize import featurize, FeaturizeError
+    from dis_csp.featurize import featurize_unfiltered, FeaturizeError
     from dis_csp.reconstruct import to_structure
-    try: x = featurize(to_structure(crystal), symprec=symprec, id=crystal.id, max_sites=10**6, max_multiplicity=10**6,
-                       max_disordered_sites=10**6, max_species_per_site=10**6)
+    try: x = featurize_unfiltered(to_structure(crystal), symprec=symprec, id=crystal.id)
     except FeaturizeError: return None
     return x if found_space_group(x, symprec) == x.space_group else None
 
@@ -302,6 +301,10 @@ def _same_orbit(number: int, sites: list, site: WyckoffSite, tol: float = 1e-3):
     return None
 
 # %% ../nbs/16_generate.ipynb #c015_7
+def _only_scaled(done: list[str]) -> bool:
+    "True if the repairs `done` only scaled the lattice, which keeps the space group (spglib need not look again)."
+    return bool(done) and set(done) <= {"lattice_scaled", "lattice_expanded"}
+
 def without_clashes(crystal: WyckoffCrystal, bounds: PairBounds, symprec: float | None = 0.01, note=lambda k: None,
                     rounds: int = 3) -> WyckoffCrystal | None:
     """`crystal` repaired by `repair_geometry` (no two positions occupied together closer than `bounds`, split positions
@@ -311,21 +314,22 @@ def without_clashes(crystal: WyckoffCrystal, bounds: PairBounds, symprec: float 
         repaired = repair_geometry(crystal, bounds, HARD_FLOOR, note=lambda k: (done.append(k), note(k)))
         if repaired is crystal: return crystal                               # nothing to repair: symmetry as settled
         crystal = repaired
-        if crystal is None or not symprec or done == ["lattice_scaled"]: return crystal   # a uniform scaling keeps the group
+        if crystal is None or not symprec or _only_scaled(done): return crystal
         if found_space_group(crystal, symprec) == crystal.space_group: return crystal
         crystal = settle_symmetry(crystal, symprec, note)
         if not clashes(crystal, bounds, HARD_FLOOR): return crystal
     note("clash_left")
     return None
 
-def relieved(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85, symprec: float | None = 0.01,
+def relieved(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, symprec: float | None = 0.01,
              note=lambda k: None) -> WyckoffCrystal:
     """`crystal` with its short contacts eased (`dis_csp.geometry.relieve_contacts` to `fraction` x the typical
-    distances) if spglib still finds its space group after; else `crystal` as it was (counted "relief_refused")."""
+    distances, `fraction` - 0.05 for like atoms) if spglib still finds its space group after; else `crystal` as it was
+    (counted "relief_refused")."""
     done = []
     eased = relieve_contacts(crystal, bounds, fraction, note=done.append)
     if eased is crystal: return crystal
-    if symprec and done != ["lattice_expanded"] and found_space_group(eased, symprec) != crystal.space_group:
+    if symprec and not _only_scaled(done) and found_space_group(eased, symprec) != crystal.space_group:
         note("relief_refused"); return crystal
     for k in done: note(k)
     return eased

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pymatgen.core import Lattice
 from .crystal import WyckoffCrystal, WyckoffSite
-from .symmetry import space_group, orbit
+from .symmetry import space_group, orbit, orbit_operations
 from .reconstruct import cell_points, ReconstructError
 
 # %% auto #0
@@ -29,10 +29,13 @@ class Contacts:
 
 def site_contacts(crystal: WyckoffCrystal, cutoff: float = 4.0) -> Contacts:
     "Every point of the cell within `cutoff` Å of each site's own point (the site's images included, itself not)."
-    from pymatgen.optimization.neighbors import find_points_in_spheres
     frac, owner, _ = cell_points(crystal)
-    L = Lattice.from_parameters(*crystal.lattice).matrix
     centres = np.array([np.mod(s.xyz, 1.0) for s in crystal.sites], float)
+    return _contacts_between(frac, owner, centres, Lattice.from_parameters(*crystal.lattice).matrix, cutoff)
+
+def _contacts_between(frac, owner, centres, L, cutoff: float) -> Contacts:
+    "`Contacts` of points `centres` (one per site) with the cell points `frac` of sites `owner` in lattice `L`."
+    from pymatgen.optimization.neighbors import find_points_in_spheres
     c, n, images, d = find_points_in_spheres(np.ascontiguousarray(frac @ L), np.ascontiguousarray(centres @ L), float(cutoff),
                                              np.ones(3, np.int64), np.ascontiguousarray(L, float), tol=1e-8)
     vec = (frac[n] + images - centres[c]) @ L
@@ -267,56 +270,92 @@ def repair_geometry(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: fl
     return None
 
 # %% ../nbs/15a_geometry.ipynb #c023
-def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85,
-                    split_floor: float = HARD_FLOOR) -> np.ndarray:
+def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,
+                    split_floor: float = HARD_FLOOR, limit: np.ndarray | None = None) -> np.ndarray:
     """(n_sites, n_sites) distance two sites' points should keep: for positions occupied together, `fraction` x the
-    typical distance of their element pairs (the largest over a shared site's pairs), never below the bound; split
-    positions keep `split_floor`."""
-    out = _site_bounds(crystal, bounds, split_floor)
+    typical distance of their element pairs (`like_fraction`, by default `fraction` - 0.05, for two atoms of one
+    element; the largest over a shared site's pairs), never below the bound; split positions keep `split_floor`.
+    `limit`: the sites' bounds (`_site_bounds` with `split_floor`), if known."""
+    like = fraction - 0.05 if like_fraction is None else like_fraction
+    out = (_site_bounds(crystal, bounds, split_floor) if limit is None else limit).copy()
     occ = [sum(s.occupancy.values()) for s in crystal.sites]
     for i, a in enumerate(crystal.sites):
         for j, b in enumerate(crystal.sites):
             if together(occ[i], occ[j]):
-                out[i, j] = max(out[i, j], fraction * max(bounds.typical(x, y) for x in a.occupancy for y in b.occupancy))
+                out[i, j] = max(out[i, j], max((like if x == y else fraction) * bounds.typical(x, y)
+                                               for x in a.occupancy for y in b.occupancy))
     return out
 
 # %% ../nbs/15a_geometry.ipynb #c024
 def _shortfall(found: list[Clash]) -> float: return float(sum((c.bound - c.distance) ** 2 for c in found))
 
-def _eased_moves(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int, rate: float):
-    "Successive crystals whose free parameters move `rate` of the way towards `target` per step, with their short contacts."
-    L = Lattice.from_parameters(*crystal.lattice).matrix
-    P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
-    movable = np.array([np.abs(p).sum() > 1e-9 for p in P])
-    total, found = np.zeros((len(crystal.sites), 3)), clashes(crystal, None, limit=target)
-    for _ in range(steps):
-        if not found: return
-        push = np.zeros_like(total)
-        for c in found: push[c.i] -= (0.5 if movable[c.j] else 1.0) * rate * (c.bound - c.distance) * c.vector / max(c.distance, 1e-6)
-        step = np.einsum("nij,nj->ni", P, push @ np.linalg.inv(L))
-        if not np.abs(step).max() > 1e-9 or np.linalg.norm((total + step) @ L, axis=1).max() > max_shift: return
-        total = total + step
-        x = _moved(crystal, total)
-        try: ct = site_contacts(x, cutoff=float(target.max()) + 1e-6)
-        except ReconstructError: return                                # a point landed on a special position
-        if _closer(ct, limit): return                                  # never into a clash
-        found = _closer(ct, target)
-        yield x, found
+class _FreeMoves:
+    """The contacts of `crystal` with its sites' points shifted along their free directions: each orbit follows its
+    point by symmetry (image k moves by R_k shift), so nothing is recomputed per trial but the neighbour search."""
+    def __init__(self, crystal: WyckoffCrystal):
+        sg = space_group(crystal.space_group)
+        self.crystal, self.L = crystal, Lattice.from_parameters(*crystal.lattice).matrix
+        self.Linv = np.linalg.inv(self.L)
+        self.P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
+        self.movable = np.abs(self.P).sum(axis=(1, 2)) > 1e-9
+        ops = [orbit_operations(sg, s.xyz) for s in crystal.sites]
+        self.owner = np.concatenate([[i] * len(k) for i, k in enumerate(ops)])
+        k = np.concatenate(ops)
+        self.R, self.t = sg.rotations[k].astype(float), sg.translations[k]
+        self.xyz = np.array([s.xyz for s in crystal.sites], float)
 
-def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.85, max_shift: float = 1.0,
-                     max_scale: float = 1.05, steps: int = 30, rate: float = 0.5, note=lambda k: None) -> WyckoffCrystal:
+    def contacts(self, shifts: np.ndarray, cutoff: float) -> Contacts:
+        x = self.xyz + shifts
+        frac = np.mod(np.einsum("nij,nj->ni", self.R, x[self.owner]) + self.t, 1.0)
+        return _contacts_between(frac, self.owner, np.mod(x, 1.0), self.L, cutoff)
+
+    def step(self, found: list[Clash]) -> np.ndarray:
+        "Fractional shifts (n_sites, 3) along the free directions that would close each short contact's shortfall."
+        push = np.zeros((len(self.xyz), 3))
+        for c in found: push[c.i] -= (0.5 if self.movable[c.j] else 1.0) * (c.bound - c.distance) * c.vector / max(c.distance, 1e-6)
+        return np.einsum("nij,nj->ni", self.P, push @ self.Linv)
+
+def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int):
+    """`crystal` with free parameters moved down the sum of squared shortfalls below `target` (steps halved until one
+    lowers it without a contact below `limit` or a point moved beyond `max_shift` Å), and its short contacts left."""
+    m, cutoff = _FreeMoves(crystal), float(target.max()) + 1e-6
+    total, rate = np.zeros((len(crystal.sites), 3)), 0.5
+    found = _closer(m.contacts(total, cutoff), target)
+    for _ in range(steps):
+        step = m.step(found) if found else 0 * total
+        if not np.abs(step).max() > 1e-9: break
+        for _ in range(6):                                                    # backtracking
+            trial = total + rate * step
+            if np.linalg.norm(trial @ m.L, axis=1).max() <= max_shift:
+                ct = m.contacts(trial, cutoff)
+                if not _closer(ct, limit) and _shortfall(f := _closer(ct, target)) < _shortfall(found): break
+            rate *= 0.5
+        else: break
+        total, found, rate = trial, f, min(1.0, 1.5 * rate)
+    if not total.any(): return crystal, found
+    x = _moved(crystal, total)
+    try: cell_points(x)
+    except ReconstructError: return crystal, _closer(m.contacts(0 * total, cutoff), target)   # a point on a special position
+    return x, found
+
+def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,
+                     max_shift: float = 1.0, max_scale: float = 1.05, steps: int = 40, rounds: int = 3,
+                     note=lambda k: None) -> WyckoffCrystal:
     """`crystal` with contacts shorter than their `contact_targets` lengthened as far as free Wyckoff parameters (moved
-    at most `max_shift` Å, symmetry exact, no clash made) and then a lattice expansion (lengths by at most `max_scale`)
-    allow; `crystal` itself if nothing is short. `note` counts "contacts_eased" and "lattice_expanded"."""
-    target, limit = contact_targets(crystal, bounds, fraction), _site_bounds(crystal, bounds, HARD_FLOOR)
-    found = clashes(crystal, None, limit=target)
-    if not found: return crystal
-    best, best_found = crystal, found
-    for x, f in _eased_moves(crystal, target, limit, max_shift, steps, rate):
-        if _shortfall(f) < _shortfall(best_found): best, best_found = x, f
-    if best is not crystal: note("contacts_eased")
-    factor = min(max_scale, max((c.bound / max(c.distance, 1e-9) for c in best_found), default=1.0))
-    if factor > 1.0 + 1e-9:
-        expanded = _scaled(best, factor)
-        if _shortfall(clashes(expanded, None, limit=target)) < _shortfall(best_found): best = expanded; note("lattice_expanded")
-    return best
+    at most `max_shift` Å, symmetry exact, no clash made) and lattice expansions (lengths by at most `max_scale` in all)
+    allow, in up to `rounds` of moves then an expansion; `crystal` itself if nothing is short. `note` counts
+    "contacts_eased" and "lattice_expanded"."""
+    limit = _site_bounds(crystal, bounds, HARD_FLOOR)
+    target = contact_targets(crystal, bounds, fraction, like_fraction, limit=limit)
+    x, found = _eased(crystal, target, limit, max_shift, steps)
+    moved, scale = x is not crystal, 1.0
+    for _ in range(rounds):
+        factor = min(max_scale / scale, max((c.bound / max(c.distance, 1e-9) for c in found), default=1.0))
+        if factor <= 1.0 + 1e-9: break
+        expanded = _scaled(x, factor)
+        if _shortfall(_closer(site_contacts(expanded, float(target.max()) + 1e-6), target)) >= _shortfall(found): break
+        x, found = _eased(expanded, target, limit, max_shift, steps)
+        moved, scale = moved or x is not expanded, scale * factor
+    if moved: note("contacts_eased")
+    if scale > 1.0: note("lattice_expanded")
+    return x

@@ -13,7 +13,7 @@ from .core import DisCspError
 from .crystal import WyckoffCrystal, WyckoffSite
 from .symmetry import space_group, orbit
 from .geometry import PairBounds, free_projector, site_contacts, together, HARD_FLOOR
-from .plausibility import realization_plan, place_atoms, PlausibilityError, MAX_ATOMS
+from .plausibility import realization_plan, place_atoms, plausibility_summary, PlausibilityError, MAX_ATOMS
 from .virtual_cells import chgnet_model
 
 # %% auto #0
@@ -222,7 +222,7 @@ SCORE_SEED = 10_000     # plausibility realizations start here: independent of t
 def read_crystals(source, limit: int | None = None) -> tuple[list[WyckoffCrystal], dict]:
     "The crystals of `source` (CIF, folder, collection or a sample/condition output folder) and the count per reason of those unreadable."
     from pathlib import Path
-    from dis_csp.featurize import featurize, FeaturizeError, CifText
+    from dis_csp.featurize import featurize_unfiltered, FeaturizeError, CifText
     from dis_csp.data import iter_cifs, LoadReport
     from dis_csp.core import UsageError
     p = Path(source)
@@ -234,8 +234,7 @@ def read_crystals(source, limit: int | None = None) -> tuple[list[WyckoffCrystal
     crystals, skipped, report = [], {}, LoadReport()
     for cid, text, _ in iter_cifs(p, report):
         if limit is not None and len(crystals) >= limit: break
-        try: crystals.append(featurize(CifText(text), id=cid, max_sites=10**6, max_multiplicity=10**6,
-                                       max_disordered_sites=10**6, max_species_per_site=10**6))
+        try: crystals.append(featurize_unfiltered(CifText(text), id=cid))
         except FeaturizeError as e: skipped[e.reason] = skipped.get(e.reason, 0) + 1
     for reason, n in report.skipped.items(): skipped[reason] = skipped.get(reason, 0) + n
     return crystals, skipped
@@ -286,9 +285,11 @@ def _relax_record(x: WyckoffCrystal, ensemble: int, steps: int, seed: int, score
             from dis_csp.plausibility import plausibility
             for when, c in (("before", x), ("after", r.crystal)):
                 sc = plausibility(c, SCORE_SEED)
-                rec["row"].update({f"{k}_{when}": sc[k] for k in ("max_force", "relaxation_drop", "contact_ratio", "plausible")})
+                rec["row"].update({f"{k}_{when}": sc[k] for k in _SCORED})
     except (RelaxError, PlausibilityError) as e: rec["row"]["problem"] = f"not_relaxed: {e}"
     return rec
+
+_SCORED = ("energy_per_atom", "max_force", "pressure", "relaxation_drop", "contact_ratio", "plausible")   # plausibility columns kept
 
 def _relax_summary(rows: list[dict], score: bool) -> dict:
     "Counts per problem, shares converged and symmetric, medians, and the plausibility before and after."
@@ -299,11 +300,8 @@ def _relax_summary(rows: list[dict], score: bool) -> dict:
            "symmetry_kept": float(np.mean([r["symmetry_kept"] for r in relaxed])) if relaxed else None,
            **{f"median_{k}": _median(relaxed, k) for k in ("energy_drop", "energy_spread", "volume_change", "max_shift", "seconds")}}
     for when in ("before", "after") if score else ():
-        scored = [r for r in relaxed if f"max_force_{when}" in r]
-        out[f"plausibility_{when}"] = {"n": len(scored), "plausible": float(np.mean([r[f"plausible_{when}"] for r in scored])) if scored else None,
-                                       "median_max_force": _median(scored, f"max_force_{when}"),
-                                       "p90_max_force": float(np.percentile([r[f"max_force_{when}"] for r in scored], 90)) if scored else None,
-                                       "median_relaxation_drop": _median(scored, f"relaxation_drop_{when}")}
+        scored = [{k: r[f"{k}_{when}"] for k in _SCORED} for r in relaxed if all(f"{k}_{when}" in r for k in _SCORED)]
+        out[f"plausibility_{when}"] = plausibility_summary(scored)
     out["crystals_per_minute"] = round(60 * len(relaxed) / max(sum(r.get("seconds") or 0 for r in relaxed), 1e-9), 2) if relaxed else None
     return out
 

@@ -97,7 +97,7 @@ def plausibility_scores(folder: OutputFolder, kept: list, test: list | None, n: 
 def sample_run(checkpoint=None, out="samples", sampler: str = "kde", n: int | None = 100, mode: str = "constrained", seed: int = 0,
                data=None, novelty: bool = True, write_cifs: bool = True, progress: bool = True, force: bool = False,
                allow_large: bool = False, geometry: bool = True, commensurate: tuple | None = None,
-               charge_balance: bool = False, framework_novelty: bool = False, plausibility: int = 0, relief: float = 0.85) -> dict:
+               charge_balance: bool = False, framework_novelty: bool = False, plausibility: int = 0, relief: float = 0.9) -> dict:
     """Sample, decode, check and write `n` crystals of `checkpoint` (a path, a run or a shipped model; None: 'default') into `out`;
     with `plausibility`, score that many of them (and as many real test crystals) with CHGNet; `relief`: see `decode_heads`."""
     t0 = time.time()

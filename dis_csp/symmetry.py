@@ -12,8 +12,8 @@ import spglib, spglib.error
 spglib.error.OLD_ERROR_HANDLING = False   # spglib raises SpglibError instead of returning None with a warning
 
 # %% auto #0
-__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group', 'orbit',
-           'wyckoff_letter', 'normalizer_translations', 'multiplicity_table']
+__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group',
+           'orbit_operations', 'orbit', 'wyckoff_letter', 'normalizer_translations', 'multiplicity_table']
 
 # %% ../nbs/02_symmetry.ipynb #c005
 @functools.lru_cache(maxsize=None)
@@ -138,15 +138,22 @@ def space_group(number: int) -> SpaceGroup:
                       np.array(sym["rotations"], int), np.mod(np.array(sym["translations"], float), 1.0), wyckoff)
 
 # %% ../nbs/02_symmetry.ipynb #c012
-def orbit(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
-    "Distinct images of fractional point `xyz` under the operations of `sg`, wrapped into [0, 1)."
-    pts = np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations
-    pts = np.mod(pts, 1.0)
+def _images(sg: SpaceGroup, xyz, tol: float) -> np.ndarray:
+    pts = np.mod(np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations, 1.0)
     pts[np.abs(pts - 1.0) < tol] = 0.0
+    return pts
+
+def orbit_operations(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
+    "Indices of the operations of `sg` that give the distinct images of `xyz` (the first of each group of equal images)."
+    pts = _images(sg, xyz, tol)
     d = pts[:, None, :] - pts[None, :, :]
     d -= np.round(d)
     same = np.all(np.abs(d) <= tol, axis=2)
-    return pts[np.argmax(same, axis=1) == np.arange(len(pts))]   # keep the first of each group of equal images
+    return np.nonzero(np.argmax(same, axis=1) == np.arange(len(pts)))[0]
+
+def orbit(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
+    "Distinct images of fractional point `xyz` under the operations of `sg`, wrapped into [0, 1)."
+    return _images(sg, xyz, tol)[orbit_operations(sg, xyz, tol)]
 
 # %% ../nbs/02_symmetry.ipynb #c015
 def wyckoff_letter(sg: SpaceGroup, points: np.ndarray, tol: float = 1e-3) -> str | None:

@@ -70,8 +70,8 @@ def _as_crystal(source) -> WyckoffCrystal:
     if isinstance(source, WyckoffCrystal): return source
     if isinstance(source, os.PathLike) or isinstance(source, str) and "\n" not in source and len(source) < 4096:
         if not Path(source).exists(): raise UsageError(f"{source}: no such file")
-    from dis_csp.featurize import featurize
-    return featurize(source, max_sites=10**6, max_multiplicity=10**6, max_disordered_sites=10**6, max_species_per_site=10**6)
+    from dis_csp.featurize import featurize_unfiltered
+    return featurize_unfiltered(source)
 
 def plan_supercell(source, supercell=(2, 2, 2), seed: int = 0, max_atoms: int | None = MAX_CELL_ATOMS) -> SupercellPlan:
     "The supercell plan of a WyckoffCrystal, CIF (text or path) or Structure; at most `max_atoms` points (None: no bound)."

@@ -119,12 +119,12 @@ def test_relief_from_the_command_line(tmp_path):
     from ase.data import covalent_radii, atomic_numbers
     from pymatgen.io.cif import CifParser
     runs = {}
-    for relief in ("0", "0.85"):
+    for relief in ("0", "0.9"):
         out = tmp_path / relief
         r = run("sample", "--n", 30, "--relief", relief, "--out", out, "--quiet", "--no-novelty")
         assert r.returncode == 0, r.stderr
         runs[relief] = {json.loads(l)["id"]: json.loads(l) for l in (out / "samples.jsonl").read_text().splitlines()}
-    plain, eased = runs["0"], runs["0.85"]
+    plain, eased = runs["0"], runs["0.9"]
     assert sorted(plain) == sorted(eased)
     def shortest(folder, rec):
         with warnings.catch_warnings():
@@ -141,7 +141,7 @@ def test_relief_from_the_command_line(tmp_path):
         if a["crystal"] is None: continue
         assert b["crystal"]["space_group"] == a["crystal"]["space_group"]
         assert [(x["letter"], x["occupancy"]) for x in b["crystal"]["sites"]] == [(x["letter"], x["occupancy"]) for x in a["crystal"]["sites"]]
-        ratios.append((shortest(tmp_path / "0", a), shortest(tmp_path / "0.85", b)))
+        ratios.append((shortest(tmp_path / "0", a), shortest(tmp_path / "0.9", b)))
     before, after = np.array(ratios).T
     assert (after >= before - 0.02).mean() >= 0.9 and np.median(after) > np.median(before), (np.median(before), np.median(after))
     for bad in ("-0.1", "1.5", "nan"):
