@@ -305,8 +305,10 @@ class _FreeMoves:
         self.xyz = np.array([s.xyz for s in crystal.sites], float)
 
     def contacts(self, shifts: np.ndarray, cutoff: float) -> Contacts:
+        "`site_contacts` of the crystal with its points shifted by `shifts` (n_sites, 3) fractional."
         x = self.xyz + shifts
         frac = np.mod(np.einsum("nij,nj->ni", self.R, x[self.owner]) + self.t, 1.0)
+        frac[np.abs(frac - 1.0) < 1e-4] = 0.0                                # wrapped as `orbit` wraps them
         return _contacts_between(frac, self.owner, np.mod(x, 1.0), self.L, cutoff)
 
     def step(self, found: list[Clash]) -> np.ndarray:
@@ -315,12 +317,16 @@ class _FreeMoves:
         for c in found: push[c.i] -= (0.5 if self.movable[c.j] else 1.0) * (c.bound - c.distance) * c.vector / max(c.distance, 1e-6)
         return np.einsum("nij,nj->ni", self.P, push @ self.Linv)
 
-def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int):
+def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int,
+           margin: float = 1e-3):
     """`crystal` with free parameters moved down the sum of squared shortfalls below `target` (steps halved until one
-    lowers it without a contact below `limit` or a point moved beyond `max_shift` Å), and its short contacts left."""
+    lowers it without a contact closer than `limit` + `margin` Å, or than it was, or a point moved beyond `max_shift`
+    Å), and its short contacts left."""
     m, cutoff = _FreeMoves(crystal), float(target.max()) + 1e-6
     total, rate = np.zeros((len(crystal.sites), 3)), 0.5
-    found = _closer(m.contacts(total, cutoff), target)
+    ct = m.contacts(total, cutoff)
+    found, floor = _closer(ct, target), limit + margin
+    np.minimum.at(floor, (ct.i, ct.j), ct.distance)                           # a contact already in the margin may stay
     for _ in range(steps):
         step = m.step(found) if found else 0 * total
         if not np.abs(step).max() > 1e-9: break
@@ -328,15 +334,16 @@ def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_s
             trial = total + rate * step
             if np.linalg.norm(trial @ m.L, axis=1).max() <= max_shift:
                 ct = m.contacts(trial, cutoff)
-                if not _closer(ct, limit) and _shortfall(f := _closer(ct, target)) < _shortfall(found): break
+                if not _closer(ct, floor) and _shortfall(f := _closer(ct, target)) < _shortfall(found): break
             rate *= 0.5
         else: break
         total, found, rate = trial, f, min(1.0, 1.5 * rate)
     if not total.any(): return crystal, found
     x = _moved(crystal, total)
-    try: cell_points(x)
-    except ReconstructError: return crystal, _closer(m.contacts(0 * total, cutoff), target)   # a point on a special position
-    return x, found
+    try: ct = site_contacts(x, cutoff)                                        # the moved crystal itself, as checks see it
+    except ReconstructError: ct = None                                        # a point landed on a special position
+    if ct is None or _closer(ct, floor): return crystal, _closer(m.contacts(0 * total, cutoff), target)
+    return x, _closer(ct, target)
 
 def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,
                      max_shift: float = 1.0, max_scale: float = 1.05, steps: int = 40, rounds: int = 3,
