@@ -68,7 +68,9 @@ def main():
             why = "element_unknown_to_sevennet" if "atomic number" in str(e) else "potential_failed"
             skipped[why] = skipped.get(why, 0) + 1; continue
         print(name, [tuple(round(v, 3) for v in x) for x in rows[-1]], file=sys.stderr, flush=True)
-    out = {"checked": len(rows), "skipped": skipped}
+    # made_by: marks the file as this project's output, so that dis-csp commands writing beside it accept the folder
+    out = {"made_by": {"tool": "tools/independent_check.py", "before": str(a.before), "after": str(a.after)},
+           "checked": len(rows), "skipped": skipped}
     for k, label in enumerate(("before", "after")):
         f = np.array([r[k][0] for r in rows]); c = np.array([r[k][1] for r in rows])
         out[label] = {"plausible": float(np.mean((c >= 0.6) & (f <= 20))) if len(rows) else None,

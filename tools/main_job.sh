@@ -82,11 +82,11 @@ fi
 
 if [ "$RELAX_N" -gt 0 ] && python -c "import sevenn" 2>/dev/null; then
   step "5b'. independent check of 5b: pymatgen orders, ASE radii, SevenNet forces (no dis-csp code)"
-  if [ ! -f "$OUT/relaxed/independent_check.json" ] || [ "$OUT/relaxed/kde/summary.json" -nt "$OUT/relaxed/independent_check.json" ]; then
+  if stale "$OUT/relaxed/independent_check.json" || [ "$OUT/relaxed/kde/summary.json" -nt "$OUT/relaxed/independent_check.json" ]; then
     python tools/independent_check.py "$OUT/samples/kde/cifs" "$OUT/relaxed/kde/cifs" --n "$RELAX_N" 2>/dev/null > "$OUT/relaxed/independent_check.json.tmp"
     mv "$OUT/relaxed/independent_check.json.tmp" "$OUT/relaxed/independent_check.json"
   fi
-  python -c "import json; print(json.dumps(json.load(open('$OUT/relaxed/independent_check.json'))))"
+  python -c "import json; d=json.load(open('$OUT/relaxed/independent_check.json')); d.pop('made_by', None); print(json.dumps(d))"
 fi
 
 step "5c. screen ($SCREEN_N of the KDE samples, 8 cells each, CHGNet)"
