@@ -5,7 +5,7 @@ listed by reason."""
 
 # %% ../nbs/08_dataset.ipynb #c002
 from __future__ import annotations
-import collections, csv, hashlib, io, json, multiprocessing as mp, os, warnings
+import collections, csv, hashlib, io, itertools, json, multiprocessing as mp, os, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -52,21 +52,54 @@ def _limit_memory(gigabytes: float):
         resource.setrlimit(resource.RLIMIT_AS, (int(vm + gigabytes * 2**30), resource.getrlimit(resource.RLIMIT_AS)[1]))
     except (OSError, ValueError, StopIteration): pass   # no /proc or no permission: no cap
 
-def _featurize_all(todo, processes: int, timeout: float, memory_limit_gb: float):
-    "Yield the result of each entry of `todo` in order, in worker processes with a time and memory limit per entry."
-    if processes == 0:
-        yield from map(_featurize_one, todo); return
+class _PoolBroke(Exception):
+    "The worker pool itself broke (a worker died while no entry was running on any): the entries left are redone."
+
+def _pool_results(todo, processes: int, timeout: float, memory_limit_gb: float, window: int):
+    "Yield the result of each entry of `todo` in order from one worker pool, with at most `window` entries in flight."
     from pebble import ProcessPool, ProcessExpired
-    from concurrent.futures import TimeoutError as Timeout
+    from concurrent.futures import TimeoutError as Timeout, wait
+    from concurrent.futures.process import BrokenProcessPool
     ctx = mp.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPool(max_workers=processes, context=ctx, initializer=_limit_memory, initargs=(memory_limit_gb,)) as pool:
-        results = pool.map(_featurize_one, todo, timeout=timeout).result()
+        def schedule(entry):
+            if not pool.active: raise _PoolBroke("the pool stopped")
+            return entry[0], pool.schedule(_featurize_one, args=(entry,), timeout=timeout)
+        entries = iter(todo)
         try:
-            for cid, _, _ in todo:
-                try: yield next(results)
-                except Timeout: yield {"id": cid, "reason": "timeout", "message": f"more than {timeout:g} s"}
-                except ProcessExpired as e: yield {"id": cid, "reason": "crashed", "message": f"worker exit code {e.exitcode}"}
+            flight = collections.deque(schedule(e) for e in itertools.islice(entries, window))
+            while flight:
+                cid, future = flight.popleft()
+                deadline = time.monotonic() + 2 * timeout + 30    # every entry before it is done: it has a worker soon
+                while not wait([future], timeout=0.5).done:
+                    if not pool.active: raise _PoolBroke("a worker died while no entry was running")
+                    if time.monotonic() > deadline: raise _PoolBroke(f"entry {cid} was lost by the pool")
+                error = future.exception()
+                if error is None: yield future.result()
+                elif isinstance(error, Timeout): yield {"id": cid, "reason": "timeout", "message": f"more than {timeout:g} s"}
+                elif isinstance(error, ProcessExpired): yield {"id": cid, "reason": "crashed", "message": f"worker exit code {error.exitcode}"}
+                elif isinstance(error, BrokenProcessPool): raise _PoolBroke(str(error) or "broken")
+                else: yield {"id": cid, "reason": "unhandled", "message": f"{type(error).__name__}: {error}"[:300]}
+                flight.extend(schedule(e) for e in itertools.islice(entries, 1))
         finally: pool.stop()
+
+def _featurize_all(todo, processes: int, timeout: float, memory_limit_gb: float, restarts: int = 3):
+    """Yield the result of each entry of `todo` in order, in worker processes with a time and memory limit per entry.
+    A pool that breaks is started again for the entries left; after `restarts` breaks in a row with no entry done in
+    between, the entries left count as `crashed`."""
+    if processes == 0:
+        yield from map(_featurize_one, todo); return
+    done, in_a_row = 0, 0
+    while in_a_row <= restarts:
+        try:
+            for row in _pool_results(todo[done:], processes, timeout, memory_limit_gb, window=4 * processes):
+                yield row; done += 1; in_a_row = 0
+            return
+        except _PoolBroke as e:
+            in_a_row += 1
+            warnings.warn(f"featurize: the worker pool broke ({e}); the {len(todo) - done} entries left go to a new pool")
+    for cid, _, _ in todo[done:]:
+        yield {"id": cid, "reason": "crashed", "message": f"the worker pool broke {restarts + 1} times in a row"}
 
 def _read_shards_file(f: Path):
     "The rows of one shard file, or None if it is damaged."
@@ -194,7 +227,6 @@ def build_dataset(source, out, *, processes: int | None = None, shard_size: int 
     folder.write_json("summary.json", summary)
     folder.finish()
     return summary
-
 
 # %% ../nbs/08_dataset.ipynb #c008
 def format_summary(summary: dict) -> str:
