@@ -82,8 +82,13 @@ def check_overrides(overrides: dict, src: Path):
 
 # %% ../nbs/22_figures.ipynb #c006_2
 def _legacy_figures(path: Path) -> bool:
+    "Output of an earlier version: its index page, or (a run stopped before it) a notebooks/ folder of paper notebooks only."
     try: return "dis-csp: figures and tables of the paper" in (path / "index.html").read_text()[:2000]
+    except OSError: pass
+    names = {nb.notebook for nb in PAPER_NOTEBOOKS} | {Path(nb.notebook).stem + ".running.ipynb" for nb in PAPER_NOTEBOOKS}
+    try: found = [p.name for p in (path / "notebooks").iterdir()]
     except OSError: return False
+    return bool(found) and set(found) <= names
 
 def render_figures(run_dir=None, out="out", data=None, only=None, overrides: dict | None = None, rerun: bool = False,
                    progress: bool = True, kernel: str = "python3", force: bool = False) -> list[dict]:
@@ -106,6 +111,7 @@ def render_figures(run_dir=None, out="out", data=None, only=None, overrides: dic
     products = {"index.html": "file", "notebooks/": "keep", **{f"{nb.name}/": "keep" for nb in PAPER_NOTEBOOKS}}
     folder = OutputFolder(out, "figures", products, inputs={"run": {"path": str(run_dir)}, "dataset": {"path": str(data)}},
                           force=force, legacy=_legacy_figures)
+    folder.start()                            # papermill writes the notebooks: an interrupted run's are ours to resume
     results = []
     for nb in chosen:
         executed = folder.file(f"notebooks/{nb.notebook}")

@@ -140,7 +140,9 @@ class OutputFolder:
                               f"--force to write beside them (nothing of theirs is changed)")
         return mine
 
-    def _start(self):
+    def start(self):
+        """Put down the marker of an unfinished run (done by every write). A command whose products other tools write
+        (papermill's notebooks) calls it first, so that what an interrupted run leaves is known as its own."""
         if not self._started: self._write_marker(complete=False); self._started = True
 
     def _write_marker(self, complete: bool):
@@ -166,18 +168,18 @@ class OutputFolder:
 
     def write(self, name: str, data: str | bytes, sync: bool = True) -> Path:
         "Write product file `name` atomically."
-        self._start()
+        self.start()
         path = atomic_write(self.file(name), data, sync)
         self.written.add(name); return path
 
     def write_json(self, name: str, obj) -> Path:
-        self._start()
+        self.start()
         path = atomic_write_json(self.file(name), obj)
         self.written.add(name); return path
 
     def open(self, name: str, mode: str = "w"):
         "A stream into product file `name` that appears only when complete (`with folder.open(...) as f`)."
-        self._start()
+        self.start()
         self.written.add(name)
         return atomic_open(self.file(name), mode)
 
@@ -188,7 +190,7 @@ class OutputFolder:
     def clear(self) -> list[str]:
         "Delete every product of an earlier run of this command here (and only those); the names removed."
         own = set((self.previous or {}).get("products", {})) & set(self.products)
-        if own: self._start()
+        if own: self.start()
         for name in sorted(own):
             q = self.path / name
             if q.is_dir() and not q.is_symlink(): shutil.rmtree(q)
