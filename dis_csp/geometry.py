@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pymatgen.core import Lattice
 from .crystal import WyckoffCrystal, WyckoffSite
-from .symmetry import space_group, orbit, orbit_operations
+from .symmetry import space_group, orbit, orbit_operations, wrapped
 from .reconstruct import cell_points, ReconstructError
 
 # %% auto #0
@@ -194,27 +194,50 @@ def _moved(crystal: WyckoffCrystal, shifts: np.ndarray) -> WyckoffCrystal:
                          dict(s.occupancy), s.disordered) for s, dx in zip(crystal.sites, shifts)]
     return dataclasses.replace(crystal, sites=sites, provenance=copy.deepcopy(crystal.provenance))
 
+class _FreeMoves:
+    """The contacts of `crystal` with its sites' points shifted along their free directions: each orbit follows its
+    point by symmetry (image k moves by R_k shift), so nothing is recomputed per trial but the neighbour search."""
+    def __init__(self, crystal: WyckoffCrystal):
+        sg = space_group(crystal.space_group)
+        self.L = Lattice.from_parameters(*crystal.lattice).matrix
+        self.Linv = np.linalg.inv(self.L)
+        self.P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
+        self.movable = np.abs(self.P).sum(axis=(1, 2)) > 1e-9
+        ops = [orbit_operations(sg, s.xyz) for s in crystal.sites]
+        self.owner = np.concatenate([[i] * len(k) for i, k in enumerate(ops)])
+        k = np.concatenate(ops)
+        self.R, self.t = sg.rotations[k].astype(float), sg.translations[k]
+        self.xyz = np.array([s.xyz for s in crystal.sites], float)
+
+    def contacts(self, shifts: np.ndarray, cutoff: float) -> Contacts:
+        "`site_contacts` of the crystal with its points shifted by `shifts` (n_sites, 3) fractional."
+        x = self.xyz + shifts
+        frac = wrapped(np.einsum("nij,nj->ni", self.R, x[self.owner]) + self.t)
+        return _contacts_between(frac, self.owner, np.mod(x, 1.0), self.L, cutoff)
+
+    def step(self, found: list[Clash], margin: float = 0.0) -> np.ndarray:
+        """Fractional shifts (n_sites, 3) along the free directions that would take each short contact `margin` Å past
+        its bound (a contact between two movable points is shared by both)."""
+        push = np.zeros((len(self.xyz), 3))
+        for c in found:
+            share = 0.5 if self.movable[c.j] else 1.0
+            push[c.i] -= share * (c.bound - c.distance + margin) * c.vector / max(c.distance, 1e-6)
+        return np.einsum("nij,nj->ni", self.P, push @ self.Linv)           # Cartesian -> fractional, onto the free directions
+
 def move_free_parameters(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: float = 0.0, max_shift: float = 1.0,
                          steps: int = 60, margin: float = 0.02) -> WyckoffCrystal | None:
     """`crystal` with the free Wyckoff parameters of its sites moved (by at most `max_shift` Å each) until no clash is
-    left, symmetry kept exactly; None if that does not work."""
-    sg = space_group(crystal.space_group)
-    L = Lattice.from_parameters(*crystal.lattice).matrix
-    P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
-    movable = np.array([np.abs(p).sum() > 1e-9 for p in P])
+    left (each pushed `margin` Å past its bound), symmetry kept exactly; None if that does not work."""
+    sg, m = space_group(crystal.space_group), _FreeMoves(crystal)
     total = np.zeros((len(crystal.sites), 3))
     x, limit = crystal, _site_bounds(crystal, bounds, split_floor)       # occupancies do not change here
     for _ in range(steps):
         found = clashes(x, bounds, split_floor, limit)
         if not found: break
-        push = np.zeros_like(total)
-        for c in found:
-            share = 0.5 if movable[c.j] else 1.0
-            push[c.i] -= share * (c.bound - c.distance + margin) * c.vector / max(c.distance, 1e-6)
-        step = np.einsum("nij,nj->ni", P, push @ np.linalg.inv(L))       # Cartesian -> fractional, onto the free directions
+        step = m.step(found, margin)
         if not np.abs(step).max() > 1e-9: return None
         total += step
-        if np.linalg.norm(total @ L, axis=1).max() > max_shift: return None
+        if np.linalg.norm(total @ m.L, axis=1).max() > max_shift: return None
         x = _moved(crystal, total)
         if any(len(orbit(sg, s.xyz)) != s.multiplicity for s in x.sites): return None   # landed on a special position
     else:
@@ -289,34 +312,6 @@ def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float
 # %% ../nbs/15a_geometry.ipynb #c024
 def _shortfall(found: list[Clash]) -> float: return float(sum((c.bound - c.distance) ** 2 for c in found))
 
-class _FreeMoves:
-    """The contacts of `crystal` with its sites' points shifted along their free directions: each orbit follows its
-    point by symmetry (image k moves by R_k shift), so nothing is recomputed per trial but the neighbour search."""
-    def __init__(self, crystal: WyckoffCrystal):
-        sg = space_group(crystal.space_group)
-        self.crystal, self.L = crystal, Lattice.from_parameters(*crystal.lattice).matrix
-        self.Linv = np.linalg.inv(self.L)
-        self.P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
-        self.movable = np.abs(self.P).sum(axis=(1, 2)) > 1e-9
-        ops = [orbit_operations(sg, s.xyz) for s in crystal.sites]
-        self.owner = np.concatenate([[i] * len(k) for i, k in enumerate(ops)])
-        k = np.concatenate(ops)
-        self.R, self.t = sg.rotations[k].astype(float), sg.translations[k]
-        self.xyz = np.array([s.xyz for s in crystal.sites], float)
-
-    def contacts(self, shifts: np.ndarray, cutoff: float) -> Contacts:
-        "`site_contacts` of the crystal with its points shifted by `shifts` (n_sites, 3) fractional."
-        x = self.xyz + shifts
-        frac = np.mod(np.einsum("nij,nj->ni", self.R, x[self.owner]) + self.t, 1.0)
-        frac[np.abs(frac - 1.0) < 1e-4] = 0.0                                # wrapped as `orbit` wraps them
-        return _contacts_between(frac, self.owner, np.mod(x, 1.0), self.L, cutoff)
-
-    def step(self, found: list[Clash]) -> np.ndarray:
-        "Fractional shifts (n_sites, 3) along the free directions that would close each short contact's shortfall."
-        push = np.zeros((len(self.xyz), 3))
-        for c in found: push[c.i] -= (0.5 if self.movable[c.j] else 1.0) * (c.bound - c.distance) * c.vector / max(c.distance, 1e-6)
-        return np.einsum("nij,nj->ni", self.P, push @ self.Linv)
-
 def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int,
            margin: float = 1e-3):
     """`crystal` with free parameters moved down the sum of squared shortfalls below `target` (steps halved until one
@@ -326,6 +321,7 @@ def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_s
     total, rate = np.zeros((len(crystal.sites), 3)), 0.5
     ct = m.contacts(total, cutoff)
     found, floor = _closer(ct, target), limit + margin
+    first = found
     np.minimum.at(floor, (ct.i, ct.j), ct.distance)                           # a contact already in the margin may stay
     for _ in range(steps):
         step = m.step(found) if found else 0 * total
@@ -342,7 +338,7 @@ def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_s
     x = _moved(crystal, total)
     try: ct = site_contacts(x, cutoff)                                        # the moved crystal itself, as checks see it
     except ReconstructError: ct = None                                        # a point landed on a special position
-    if ct is None or _closer(ct, floor): return crystal, _closer(m.contacts(0 * total, cutoff), target)
+    if ct is None or _closer(ct, floor): return crystal, first
     return x, _closer(ct, target)
 
 def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,

@@ -12,7 +12,7 @@ import spglib, spglib.error
 spglib.error.OLD_ERROR_HANDLING = False   # spglib raises SpglibError instead of returning None with a warning
 
 # %% auto #0
-__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group',
+__all__ = ['WYCKOFF_LETTERS', 'standard_hall_number', 'WyckoffPosition', 'SpaceGroup', 'parse_triplet', 'space_group', 'wrapped',
            'orbit_operations', 'orbit', 'wyckoff_letter', 'normalizer_translations', 'multiplicity_table']
 
 # %% ../nbs/02_symmetry.ipynb #c005
@@ -138,10 +138,14 @@ def space_group(number: int) -> SpaceGroup:
                       np.array(sym["rotations"], int), np.mod(np.array(sym["translations"], float), 1.0), wyckoff)
 
 # %% ../nbs/02_symmetry.ipynb #c012
-def _images(sg: SpaceGroup, xyz, tol: float) -> np.ndarray:
-    pts = np.mod(np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations, 1.0)
+def wrapped(points: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+    "Fractional `points` wrapped into [0, 1), a coordinate within `tol` below 1 made 0 (as `orbit` wraps images)."
+    pts = np.mod(points, 1.0)
     pts[np.abs(pts - 1.0) < tol] = 0.0
     return pts
+
+def _images(sg: SpaceGroup, xyz, tol: float) -> np.ndarray:
+    return wrapped(np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations, tol)
 
 def orbit_operations(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
     "Indices of the operations of `sg` that give the distinct images of `xyz` (the first of each group of equal images)."
