@@ -20,7 +20,7 @@ from .reconstruct import site_points
 __all__ = ['MAX_CELL_ATOMS', 'MAX_CELLS', 'POTENTIALS', 'BOLTZMANN_EV_PER_K', 'COLUMNS', 'PRODUCTS', 'largest_remainder',
            'commensurate', 'SupercellPlan', 'plan_supercell', 'uniform_species', 'make_cell', 'virtual_cells',
            'chgnet_model', 'potential_calculator', 'cell_properties', 'boltzmann_weights', 'boltzmann_average',
-           'running_average', 'summarize', 'crystal_sha256', 'run_virtual_cells']
+           'boltzmann_error', 'running_average', 'summarize', 'crystal_sha256', 'run_virtual_cells']
 
 # %% ../nbs/14_virtual_cells.ipynb #c005
 def largest_remainder(fractions: dict[str, float], n: int) -> dict[str, int]:
@@ -226,17 +226,23 @@ def boltzmann_average(values, energies, temperature: float, weights=None) -> flo
     if v.shape != np.shape(energies) or v.size == 0: raise DisCspError("values and energies must be non-empty and of one length")
     return float((boltzmann_weights(energies, temperature, weights) * v).sum())
 
+def boltzmann_error(values, energies, temperature: float, weights=None) -> tuple[float, float, float]:
+    """The Boltzmann average of `values`, its standard error sqrt(sum w_i^2 (v_i - mean)^2) and the effective number of
+    cells 1 / sum w_i^2 (w: `boltzmann_weights`)."""
+    v = np.asarray(values, float)
+    w = boltzmann_weights(energies, temperature, weights); m = float((w * v).sum())
+    return m, float(np.sqrt((w ** 2 * (v - m) ** 2).sum())), float(1 / (w ** 2).sum())
+
 def running_average(values, energies, temperature: float, weights=None, points: int = 200) -> dict:
-    """The Boltzmann average of the first k cells, its standard error sqrt(sum w_i^2 (v_i - mean)^2) and the effective
-    number of cells 1 / sum w_i^2, at up to `points` values of k from 1 to n (the last always included)."""
+    """`boltzmann_error` of the first k cells at up to `points` values of k from 1 to n, spaced geometrically (n, all
+    the cells, always the last)."""
     v, e = np.asarray(values, float), np.asarray(energies, float)
     d = np.ones_like(e) if weights is None else np.asarray(weights, float)
-    ks = np.unique(np.geomspace(1, len(v), min(points, len(v))).round().astype(int))
+    ks = np.unique(np.r_[np.geomspace(1, len(v), max(1, min(points, len(v)))).round().astype(int), len(v)])
     out = {"k": [], "mean": [], "standard_error": [], "effective_cells": []}
     for k in ks:
-        w = boltzmann_weights(e[:k], temperature, d[:k]); m = float((w * v[:k]).sum())
-        out["k"].append(int(k)); out["mean"].append(m); out["effective_cells"].append(float(1 / (w ** 2).sum()))
-        out["standard_error"].append(float(np.sqrt((w ** 2 * (v[:k] - m) ** 2).sum())))
+        m, se, eff = boltzmann_error(v[:k], e[:k], temperature, d[:k])
+        out["k"].append(int(k)); out["mean"].append(m); out["standard_error"].append(se); out["effective_cells"].append(eff)
     return out
 
 # %% ../nbs/14_virtual_cells.ipynb #c018_2
@@ -324,11 +330,13 @@ def _compute_cells(plan, todo, energy, relax, relax_steps, fmax, workers, schedu
     if cluster is not None: cluster.close()
 
 def _converged(rows: list[dict], temperature: float, until_se: float | None, min_cells: int = 10) -> bool:
-    "True once `rows` hold at least `min_cells` cells and their Boltzmann-averaged energy per atom has a standard error <= `until_se`."
-    if until_se is None or len(rows) < min_cells: return False
-    e = [float(r["energy_per_atom"]) for r in rows]
-    run = running_average(e, [float(r["energy"]) for r in rows], temperature, [float(r.get("weight") or 1) for r in rows], points=1)
-    return run["standard_error"][-1] <= until_se
+    """True once `rows` hold at least `min_cells` cells and their Boltzmann-averaged energy per atom has a standard
+    error <= `until_se`; looked at for each of the first 100 cells, then at every 1 % more (linear in the cells)."""
+    n = len(rows)
+    if until_se is None or n < min_cells or (n > 100 and n % (n // 100)): return False
+    se = boltzmann_error([float(r["energy_per_atom"]) for r in rows], [float(r["energy"]) for r in rows], temperature,
+                         [float(r.get("weight") or 1) for r in rows])[1]
+    return se <= until_se
 
 def _check_run(n, seed, temperature, relax_steps, fmax, workers, until_se, energy, allow_large):
     _check_n(n, allow_large); check_seed(seed)
