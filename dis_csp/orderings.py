@@ -105,10 +105,11 @@ def _cell_seed(seed: int, i: int, attempt: int = 0) -> int:
     return int(np.random.SeedSequence([seed, i, attempt]).generate_state(1, np.uint64)[0])
 
 def random_labels(plan: SupercellPlan, n: int, seed: int = 0, bounds: PairBounds | None = None, tries: int = 5,
-                  name: str = "crystal") -> np.ndarray:
+                  name: str = "crystal", con: Contacts | None = None) -> np.ndarray:
     """`n` cells (labels, (n, points)) filled uniformly with exact counts and no contact closer than `bounds`: atoms placed
-    one at a time (`place_atoms`); where that gets stuck, swaps inside orbits that lower the number of close contacts."""
-    species, out, con = species_of(plan), [], None
+    one at a time (`place_atoms`); where that gets stuck, swaps inside orbits that lower the number of close contacts
+    (`con`: the plan's `contacts` under `bounds`, if built already)."""
+    species, out = species_of(plan), []
     for i in range(n):
         for attempt in range(tries):
             at, sps, clashes = place_atoms(plan, _cell_seed(seed, i, attempt), bounds)
@@ -236,12 +237,13 @@ def ewald_energies(labels: np.ndarray, charges: np.ndarray, M: np.ndarray) -> np
 # %% ../nbs/18b_orderings.ipynb #c020
 def boltzmann_labels(plan: SupercellPlan, n: int, temperature: float = 300.0, seed: int = 0, bounds: PairBounds | None = None,
                      burn: int = 50, stride: int = 5, name: str = "crystal", dielectric: float = 1.0,
-                     stages: int = 8) -> tuple[np.ndarray, np.ndarray]:
+                     stages: int = 8, con: Contacts | None = None, M: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """`n` cells of a Monte Carlo chain on the Ewald energy screened by `dielectric` at `temperature` (K), and their
     (unscreened) Ewald energies (eV); `burn` sweeps at `temperature` before the first cell, after as many cooling in
-    `stages` from a high temperature."""
-    con, charges, M = contacts(plan, bounds), oxidation_charges(plan, name), ewald_matrix(plan)
-    start = random_labels(plan, 1, seed, bounds, name=name)[0]
+    `stages` from a high temperature. `con`, `M`: the plan's `contacts` and `ewald_matrix`, if built already."""
+    con, charges = con or contacts(plan, bounds), oxidation_charges(plan, name)
+    M = ewald_matrix(plan) if M is None else M
+    start = random_labels(plan, 1, seed, bounds, name=name, con=con)[0]
     sweep = max(1, sum(len(m) for m in _mobile(plan)))
     energy = lambda lab: float(charges[lab] @ M @ charges[lab]) / dielectric
     hot = max(temperature, 300.0)
@@ -286,10 +288,11 @@ def correlation_error(labels: np.ndarray, plan: SupercellPlan, pairs) -> np.ndar
     return err
 
 def sqs_labels(plan: SupercellPlan, n: int, seed: int = 0, bounds: PairBounds | None = None, shells: int = 3,
-               sweeps: int = 30, name: str = "crystal") -> np.ndarray:
-    "`n` special quasirandom cells: each a uniform cell annealed toward the random alloy's pair counts in `shells` shells."
-    con, pairs = contacts(plan, bounds), pair_shells(plan, shells)
-    start = random_labels(plan, n, seed, bounds, name=name)
+               sweeps: int = 30, name: str = "crystal", con: Contacts | None = None) -> np.ndarray:
+    """`n` special quasirandom cells: each a uniform cell annealed toward the random alloy's pair counts in `shells`
+    shells (`con`: the plan's `contacts`, if built already)."""
+    con, pairs = con or contacts(plan, bounds), pair_shells(plan, shells)
+    start = random_labels(plan, n, seed, bounds, name=name, con=con)
     sweep = max(1, sum(len(m) for m in _mobile(plan)))
     error = lambda lab: float(correlation_error(lab, plan, pairs)[0])
     return np.array([swap_chain(plan, error, start[k], 1e-4, sweeps * sweep, _cell_seed(seed, k, 99), con)[-1] for k in range(n)], np.int8)
@@ -313,15 +316,15 @@ class OrderingPlan:
     def cell(self, i: int) -> Structure: return structure_of(self.base, self.species, self.labels[i])
     def weight(self, i: int) -> float: return float(self.weights[i])
 
-def _distinct(x, plan, supercell, n, seed, bounds, max_distinct, max_orderings, name):
+def _distinct(x, plan, supercell, n, seed, bounds, max_distinct, max_orderings, name, con):
     "Labels, weights and info of `distinct` mode: every class when few enough, else `n` uniform cells."
     perms = supercell_permutations(x, plan, supercell)
     total, distinct = count_orderings(plan), count_distinct(perms, plan)
     info = {"orderings": total, "distinct_orderings": distinct, "symmetry_operations": len(perms)}
     if distinct > max_distinct or total > max_orderings:
-        return random_labels(plan, n, seed, bounds, name=name), np.ones(n), {**info, "exhaustive": False}
+        return random_labels(plan, n, seed, bounds, name=name, con=con), np.ones(n), {**info, "exhaustive": False}
     reps, deg = distinct_orderings(plan, perms, max_orderings)
-    ok = contacts(plan, bounds).clashes(reps) == 0
+    ok = con.clashes(reps) == 0
     return reps[ok], deg[ok], {**info, "exhaustive": True, "excluded_for_contacts": int((~ok).sum())}
 
 def paper_labels(plan: SupercellPlan, n: int) -> np.ndarray:
@@ -351,20 +354,23 @@ def plan_orderings(source, supercell=(2, 2, 2), mode: str = "random", n: int = 1
     base = plan_supercell(x, supercell, seed, None if allow_large else MAX_CELL_ATOMS)
     if mode == "paper" and not prescreen: return base
     weights, info = None, {"mode": mode}
+    con = contacts(base, bounds) if mode != "paper" else None                 # built once, for the cells and their check
+    M = ewald_matrix(base) if mode == "boltzmann" or prescreen else None
     if mode == "paper": labels = paper_labels(base, n)
-    elif mode == "random": labels = random_labels(base, n, seed, bounds, name=name)
-    elif mode == "distinct": labels, weights, more = _distinct(x, base, supercell, n, seed, bounds, max_distinct, max_orderings, name); info.update(more)
+    elif mode == "random": labels = random_labels(base, n, seed, bounds, name=name, con=con)
+    elif mode == "distinct": labels, weights, more = _distinct(x, base, supercell, n, seed, bounds, max_distinct, max_orderings, name, con); info.update(more)
     elif mode == "boltzmann":
-        labels, e = boltzmann_labels(base, n, temperature, seed, bounds, name=name, dielectric=dielectric); info["ewald_energy_mean"] = float(e.mean())
-    else: labels = sqs_labels(base, n, seed, bounds, name=name)
+        labels, e = boltzmann_labels(base, n, temperature, seed, bounds, name=name, dielectric=dielectric, con=con, M=M)
+        info["ewald_energy_mean"] = float(e.mean())
+    else: labels = sqs_labels(base, n, seed, bounds, name=name, con=con)
     weights = np.ones(len(labels)) if weights is None else weights
     if prescreen:
-        e = ewald_energies(labels, oxidation_charges(base, name), ewald_matrix(base))
+        e = ewald_energies(labels, oxidation_charges(base, name), M)
         order = np.argsort(e, kind="stable")[:keep or len(labels)]
         info["prescreen"] = {"energy": "ewald", "drawn": len(labels), "kept": len(order), "lowest": float(e.min()),
                              "highest_kept": float(e[order].max()), "highest": float(e.max())}
         labels, weights = labels[order], weights[order]
-    if mode != "paper" and (bad := int((contacts(base, bounds).clashes(labels) > 0).sum())):
+    if mode != "paper" and (bad := int((con.clashes(labels) > 0).sum())):
         raise DisCspError(f"{name}: {bad} planned cell(s) hold a contact closer than the bounds (a bug: please report it)")
     params = {"mode": mode, "temperature_mc": temperature if mode == "boltzmann" else None, "prescreen": prescreen,
               **({"dielectric": dielectric} if mode == "boltzmann" and dielectric != 1.0 else {}),
