@@ -5,7 +5,7 @@ from pathlib import Path
 from conftest import ROOT, SAMPLE
 
 TINY = {"PRESET": "tiny", "N_SAMPLES": "8", "TABLE3_SAMPLES": "5", "CONDITION_N": "2", "CONDITION_STEPS": "5",
-        "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "0", "TABLE3_RELAX": "0", "CONDITION_RELAX": "0", "SCREEN_N": "0"}
+        "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "1", "TABLE3_RELAX": "0", "CONDITION_RELAX": "0", "SCREEN_N": "0"}
 
 
 def main_job(tmp_path, *args):
@@ -27,6 +27,9 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     for name in ("pnma_LiPO_1dis", "pnma_LiPO_Li0.5", "fm3m_CuAu_1dis"):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
     assert (out / "index.html").exists() and (out / "fig7" / "fig7_training_curves.html").exists()
+    assert json.loads((out / "relaxed" / "kde" / "summary.json").read_text())["n"] == 1          # step 5b
+    check = json.loads((out / "relaxed" / "independent_check.json").read_text())                 # step 5b', and step 7
+    assert check["made_by"]["tool"] == "tools/independent_check.py" and "== 5b'" in r.stdout  # accepted the folder after it
     again = main_job(tmp_path, "--train")                                # everything up to date: nothing redone
     assert again.returncode == 0 and "trained 3 of 3 epochs" in again.stdout
 
