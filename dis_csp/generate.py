@@ -15,7 +15,7 @@ from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 from .reconstruct import cell_points
-from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, relieve_contacts, HARD_FLOOR
+from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, relieve_contacts, with_room, HARD_FLOOR
 
 # %% auto #0
 __all__ = ['head_probabilities', 'exact_heads', 'project_to_wyckoff', 'project_lattice', 'Decoded', 'decode_raw',
@@ -211,6 +211,7 @@ def decode_constrained(h: dict, min_occupancy: float = 0.01, vacancy_tolerance: 
     if symprec: crystal = settle_symmetry(crystal, symprec, note)
     if geometry and (crystal := without_clashes(crystal, bounds or default_pair_bounds(), symprec, note)) is None:
         return Decoded(None, "unrepairable_clash", True, head_sma, repairs)
+    if geometry: crystal = with_room(crystal, note=note)            # no denser than real crystals (scaling keeps the group)
     if geometry and relief: crystal = relieved(crystal, bounds or default_pair_bounds(), relief, symprec, note)
     sg = space_group(crystal.space_group)                          # the decoded group, or the one found (see settle_symmetry)
     fits = all(sg.multiplicity(x.letter) == x.multiplicity for x in crystal.sites)

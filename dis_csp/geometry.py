@@ -15,8 +15,8 @@ from .reconstruct import cell_points, ReconstructError
 
 # %% auto #0
 __all__ = ['HARD_FLOOR', 'Contacts', 'site_contacts', 'together', 'shortest_pair_distances', 'PairBounds', 'default_pair_bounds',
-           'Clash', 'clashes', 'geometry_checks', 'free_projector', 'move_free_parameters', 'merged_site',
-           'repair_geometry', 'contact_targets', 'relieve_contacts']
+           'ElementVolumes', 'default_element_volumes', 'Clash', 'clashes', 'geometry_checks', 'free_projector',
+           'move_free_parameters', 'merged_site', 'repair_geometry', 'with_room', 'contact_targets', 'relieve_contacts']
 
 # %% ../nbs/15a_geometry.ipynb #c005
 @dataclass
@@ -135,6 +135,55 @@ def default_pair_bounds() -> PairBounds:
     from importlib.resources import files
     return PairBounds.from_json((files("dis_csp") / "pair_bounds.json").read_text())
 
+# %% ../nbs/15a_geometry.ipynb #c012f
+@dataclass
+class ElementVolumes:
+    """Volume per atom of each element (Å³), fitted to real crystals (non-negative least squares of each cell's volume
+    against its composition, in relative error), and `floor`: the `quantile` of the real crystals' room (cell volume
+    over the volume their composition expects). An element not seen takes its covalent sphere x `sphere_factor`."""
+    volumes: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.45
+    quantile: float = 0.001
+    sphere_factor: float = 2.5
+    source: str = ""
+
+    def volume(self, element: str) -> float:
+        v = self.volumes.get(element)
+        return v if v is not None and v > 0 else self.sphere_factor * 4 / 3 * np.pi * _covalent_radius(element) ** 3
+
+    def room(self, crystal: WyckoffCrystal) -> float:
+        "The crystal's cell volume over the volume its composition expects (about 1 for real crystals)."
+        expected = sum(n * self.volume(el) for el, n in crystal.composition.items())
+        return Lattice.from_parameters(*crystal.lattice).volume / max(expected, 1e-9)
+
+    @classmethod
+    def from_crystals(cls, crystals, source: str = "", quantile: float = 0.001) -> "ElementVolumes":
+        "Volumes and floor from real `crystals` (for example a training split)."
+        from scipy.optimize import nnls
+        comps = [x.composition for x in crystals]
+        V = np.array([Lattice.from_parameters(*x.lattice).volume for x in crystals])
+        elements = sorted({el for c in comps for el in c})
+        A = np.zeros((len(crystals), len(elements)))
+        for r, c in enumerate(comps):
+            for el, n in c.items(): A[r, elements.index(el)] = n / V[r]
+        v, _ = nnls(A, np.ones(len(crystals)))
+        fitted = {el: round(float(x), 3) for el, x in zip(elements, v) if x > 0}
+        spheres = [x / (4 / 3 * np.pi * _covalent_radius(el) ** 3) for el, x in fitted.items()]
+        out = cls(fitted, 0.0, quantile, round(float(np.median(spheres)), 3), source)
+        out.floor = round(float(np.quantile([out.room(x) for x in crystals], quantile)), 4)
+        return out
+
+    def to_json(self) -> str: return json.dumps(self.__dict__, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ElementVolumes": return cls(**json.loads(text))
+
+@functools.lru_cache(maxsize=1)
+def default_element_volumes() -> ElementVolumes:
+    "The volumes shipped with the package (`dis_csp/element_volumes.json`: the embedded collection's training split)."
+    from importlib.resources import files
+    return ElementVolumes.from_json((files("dis_csp") / "element_volumes.json").read_text())
+
 # %% ../nbs/15a_geometry.ipynb #c014
 @dataclass
 class Clash:
@@ -171,11 +220,14 @@ def _closer(ct: Contacts, limit: np.ndarray) -> list[Clash]:
     return [Clash(int(ct.i[k]), int(ct.j[k]), float(ct.distance[k]), float(b[k]), ct.vector[k]) for k in bad]
 
 # %% ../nbs/15a_geometry.ipynb #c014_3
-def geometry_checks(crystal: WyckoffCrystal, bounds: PairBounds | None = None) -> dict:
-    "The chemistry-aware distance check of one crystal (`bounds`: the shipped ones): no two positions occupied together too close."
+def geometry_checks(crystal: WyckoffCrystal, bounds: PairBounds | None = None, volumes: ElementVolumes | None = None) -> dict:
+    """The chemistry-aware check of one crystal (`bounds`, `volumes`: the shipped ones): no two positions occupied
+    together too close, and room for its atoms (`ElementVolumes.room` at least the floor)."""
     found = clashes(crystal, bounds or default_pair_bounds())
     worst = min((c.distance / c.bound for c in found), default=None)
-    return {"valid_chemistry": not found, "worst_contact_ratio": worst}
+    volumes = volumes or default_element_volumes()
+    room = volumes.room(crystal)
+    return {"valid_chemistry": not found and room >= volumes.floor, "worst_contact_ratio": worst, "room": room}
 
 # %% ../nbs/15a_geometry.ipynb #c017
 def free_projector(number: int, xyz, tol: float = 1e-4) -> np.ndarray:
@@ -291,6 +343,17 @@ def repair_geometry(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: fl
             if not clashes(scaled, bounds, split_floor): note("lattice_scaled"); return scaled
         x = _merged_or_dropped(x, min(found, key=lambda c: c.distance / c.bound), note)
     return None
+
+# %% ../nbs/15a_geometry.ipynb #c021_3
+def with_room(crystal: WyckoffCrystal, volumes: ElementVolumes | None = None, margin: float = 1.01,
+              note=lambda k: None) -> WyckoffCrystal:
+    """`crystal` with its lattice expanded (shape kept) to `margin` x the floor of `volumes` (the shipped ones) if it
+    has less room than that floor; `crystal` itself otherwise. `note` counts "volume_raised"."""
+    volumes = volumes or default_element_volumes()
+    room = volumes.room(crystal)
+    if room >= volumes.floor: return crystal
+    note("volume_raised")
+    return _scaled(crystal, (margin * volumes.floor / room) ** (1 / 3))
 
 # %% ../nbs/15a_geometry.ipynb #c023
 def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,

@@ -134,7 +134,7 @@ def sample_checks(crystal: WyckoffCrystal, min_distance: float = 0.5, charge_tol
            "density": density(crystal), "symmetry_ok": sym_ok}
     out.update({**distance_checks(crystal, min_distance), **geometry_checks(crystal, bounds)} if sym_ok else
                {"min_distance": float("nan"), "valid_paper": False, "valid_disorder_aware": False,
-                "valid_chemistry": False, "worst_contact_ratio": None})
+                "valid_chemistry": False, "worst_contact_ratio": None, "room": None})
     out["charge_neutral"] = charge_neutral(crystal.composition, charge_tolerance)
     return out
 

@@ -12,7 +12,7 @@ from pymatgen.core import Lattice, Structure
 from .core import DisCspError
 from .crystal import WyckoffCrystal, WyckoffSite
 from .symmetry import space_group, orbit
-from .geometry import PairBounds, free_projector, site_contacts, together, HARD_FLOOR
+from .geometry import PairBounds, free_projector, site_contacts, together, default_element_volumes, HARD_FLOOR
 from .plausibility import realization_plan, place_atoms, plausibility_summary, PlausibilityError, MAX_ATOMS
 from .virtual_cells import chgnet_model
 
@@ -182,6 +182,10 @@ def relax_crystal(crystal: WyckoffCrystal, ensemble: int = 2, steps: int = 60, g
     t0 = time.time()
     model = model or chgnet_model()
     if model is None: raise RelaxError("CHGNet is not installed (pip install 'dis-csp[cells]')")
+    volumes = default_element_volumes()
+    if (room := volumes.room(crystal)) < volumes.floor:          # one such cell took 24 GB in CHGNet's neighbour lists
+        raise RelaxError(f"{crystal.id or 'crystal'}: {room:.2f} of the volume its atoms need, less than all but 0.1 % of "
+                         f"real crystals (floor {volumes.floor}); not relaxed")
     try: realizations = [realize(crystal, seed + k, bounds, max_atoms) for k in range(ensemble if crystal.is_disordered else 1)]
     except PlausibilityError as e: raise RelaxError(str(e)) from None
     B = free_directions(crystal)

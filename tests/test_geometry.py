@@ -12,12 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_shipped_bounds_are_the_tools_and_real_test_crystals_pass(full_dataset, tmp_path):
     out = tmp_path / "bounds.json"
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "make_pair_bounds.py"), str(full_dataset), "--out", str(out)],
-                       capture_output=True, text=True)
+    volumes = tmp_path / "volumes.json"
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "make_pair_bounds.py"), str(full_dataset), "--out", str(out),
+                        "--volumes-out", str(volumes)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     shipped = json.loads((ROOT / "dis_csp" / "pair_bounds.json").read_text())
     made = json.loads(out.read_text())
     assert made["seen"] == shipped["seen"], "the collection or the featurizer changed: run tools/make_pair_bounds.py"
+    assert json.loads(volumes.read_text()) == json.loads((ROOT / "dis_csp" / "element_volumes.json").read_text())
     passed = float(r.stdout.split("test crystals that pass:")[1])
     assert passed >= 0.99, passed
 
