@@ -136,6 +136,8 @@ def default_pair_bounds() -> PairBounds:
     return PairBounds.from_json((files("dis_csp") / "pair_bounds.json").read_text())
 
 # %% ../nbs/15a_geometry.ipynb #c012f
+def _sphere(element: str) -> float: return 4 / 3 * np.pi * _covalent_radius(element) ** 3
+
 @dataclass
 class ElementVolumes:
     """Volume per atom of each element (Å³), fitted to real crystals (non-negative least squares of each cell's volume
@@ -149,7 +151,7 @@ class ElementVolumes:
 
     def volume(self, element: str) -> float:
         v = self.volumes.get(element)
-        return v if v is not None and v > 0 else self.sphere_factor * 4 / 3 * np.pi * _covalent_radius(element) ** 3
+        return v if v is not None and v > 0 else self.sphere_factor * _sphere(element)
 
     def room(self, crystal: WyckoffCrystal) -> float:
         "The crystal's cell volume over the volume its composition expects (about 1 for real crystals)."
@@ -168,7 +170,7 @@ class ElementVolumes:
             for el, n in c.items(): A[r, elements.index(el)] = n / V[r]
         v, _ = nnls(A, np.ones(len(crystals)))
         fitted = {el: round(float(x), 3) for el, x in zip(elements, v) if x > 0}
-        spheres = [x / (4 / 3 * np.pi * _covalent_radius(el) ** 3) for el, x in fitted.items()]
+        spheres = [x / _sphere(el) for el, x in fitted.items()]
         out = cls(fitted, 0.0, quantile, round(float(np.median(spheres)), 3), source)
         out.floor = round(float(np.quantile([out.room(x) for x in crystals], quantile)), 4)
         return out

@@ -180,12 +180,12 @@ def relax_crystal(crystal: WyckoffCrystal, ensemble: int = 2, steps: int = 60, g
     from scipy.optimize import minimize
     from dis_csp.generate import found_space_group
     t0 = time.time()
-    model = model or chgnet_model()
-    if model is None: raise RelaxError("CHGNet is not installed (pip install 'dis-csp[cells]')")
     volumes = default_element_volumes()
     if (room := volumes.room(crystal)) < volumes.floor:          # one such cell took 24 GB in CHGNet's neighbour lists
         raise RelaxError(f"{crystal.id or 'crystal'}: {room:.2f} of the volume its atoms need, less than all but 0.1 % of "
                          f"real crystals (floor {volumes.floor}); not relaxed")
+    model = model or chgnet_model()
+    if model is None: raise RelaxError("CHGNet is not installed (pip install 'dis-csp[cells]')")
     try: realizations = [realize(crystal, seed + k, bounds, max_atoms) for k in range(ensemble if crystal.is_disordered else 1)]
     except PlausibilityError as e: raise RelaxError(str(e)) from None
     B = free_directions(crystal)

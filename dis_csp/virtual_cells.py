@@ -224,7 +224,7 @@ def boltzmann_average(values, energies, temperature: float, weights=None) -> flo
     "Eq. 6: the Boltzmann-weighted mean of `values` for cell energies `energies` (eV) at `temperature` (K), cells weighted by `weights`."
     v = np.asarray(values, float)
     if v.shape != np.shape(energies) or v.size == 0: raise DisCspError("values and energies must be non-empty and of one length")
-    return float((boltzmann_weights(energies, temperature, weights) * v).sum())
+    return boltzmann_error(v, energies, temperature, weights)[0]
 
 def boltzmann_error(values, energies, temperature: float, weights=None) -> tuple[float, float, float]:
     """The Boltzmann average of `values`, its standard error sqrt(sum w_i^2 (v_i - mean)^2) and the effective number of
