@@ -14,9 +14,9 @@ from .symmetry import space_group
 from .geometry import geometry_checks, together
 
 # %% auto #0
-__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'common_oxidation_states', 'charge_balance',
-           'density', 'sample_checks', 'MatchIndex', 'uniqueness_novelty', 'wasserstein_distances',
-           'generation_metrics']
+__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'common_oxidation_states',
+           'known_oxidation_states', 'charge_balance', 'density', 'sample_checks', 'MatchIndex', 'uniqueness_novelty',
+           'wasserstein_distances', 'generation_metrics']
 
 # %% ../nbs/17_metrics.ipynb #c005
 def distance_checks(crystal: WyckoffCrystal, min_distance: float = 0.5) -> dict:
@@ -64,6 +64,11 @@ def common_oxidation_states(symbol: str) -> tuple[int, ...]:
     "pymatgen's common oxidation states of an element, else SMACT's ICSD-2024 ones."
     return tuple(Element(symbol).common_oxidation_states) or oxidation_states(symbol)
 
+@functools.lru_cache(maxsize=None)
+def known_oxidation_states(symbol: str) -> tuple[int, ...]:
+    "Every oxidation state of an element that pymatgen calls common or SMACT's ICSD-2024 list holds."
+    return tuple(sorted(set(common_oxidation_states(symbol)) | set(s for s in oxidation_states(symbol) if s)))
+
 # %% ../nbs/17_metrics.ipynb #c009c2
 def _least_change(occ: np.ndarray, charge: np.ndarray, site_of: np.ndarray, room: np.ndarray,
                   movable: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -79,11 +84,11 @@ def _least_change(occ: np.ndarray, charge: np.ndarray, site_of: np.ndarray, room
                   bounds=[(-o, 1 - o) if m else (0, 0) for o, m in zip(occ, movable)] + [(0, None)], method="highs")
     return (float(res.x[-1]), res.x[:-1]) if res.status == 0 else None
 
-def _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments):
-    "(largest change, states, changes) of the assignment of common oxidation states needing the least change, or None."
+def _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments, states_of):
+    "(largest change, states, changes) of the assignment of `states_of` each element needing the least change, or None."
     import itertools
     best, tried = None, []
-    for states in itertools.islice(itertools.product(*(common_oxidation_states(e) for e in els)), max_assignments):
+    for states in itertools.islice(itertools.product(*(states_of(e) for e in els)), max_assignments):
         q = dict(zip(els, states))
         charge = mult * np.array([q[el] for _, el, _ in entries])
         bound = abs(charge @ occ) / max(np.abs(charge * movable).sum(), 1e-12)   # no smaller change can balance it
@@ -96,8 +101,8 @@ def _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change
 
 def charge_balance(crystal: WyckoffCrystal, max_change: float = 0.25, tolerance: float = 0.02, max_assignments: int = 2000):
     """(neutral crystal, largest occupancy change, oxidation states) with occupancies changed as little as possible,
-    or None if no assignment of common oxidation states balances it within `max_change`. A crystal `charge_neutral`
-    already calls neutral (within `tolerance`) comes back unchanged, with no states."""
+    or None if no assignment of oxidation states (common ones first, then every known one) balances it within
+    `max_change`. A crystal `charge_neutral` already calls neutral (within `tolerance`) comes back unchanged, with no states."""
     if charge_neutral(crystal.composition, tolerance): return crystal, 0.0, {}
     entries = [(i, el, o) for i, s in enumerate(crystal.sites) for el, o in s.occupancy.items()]
     els = sorted({el for _, el, _ in entries})
@@ -106,8 +111,11 @@ def charge_balance(crystal: WyckoffCrystal, max_change: float = 0.25, tolerance:
     mult = np.array([crystal.sites[i].multiplicity for i in site_of], float)
     room = np.array([1.0 - sum(s.occupancy.values()) for s in crystal.sites])
     shared = np.array([crystal.sites[i].disordered or len(crystal.sites[i].occupancy) > 1 or room[i] > 1e-9 for i in site_of])
-    for movable in [m for m in (shared, np.ones_like(shared)) if m.any()]:
-        if (best := _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments)): break
+    tries = [(m, states_of) for states_of in (common_oxidation_states, known_oxidation_states)
+             for m in (shared, np.ones_like(shared)) if m.any()]
+    for movable, states_of in tries:
+        if (best := _best_assignment(els, entries, occ, mult, site_of, room, movable, max_change, max_assignments,
+                                     states_of)): break
     else: return None
     new = np.clip(np.round(occ + best[2], 12), 0.0, 1.0)
     sites = []

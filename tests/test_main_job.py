@@ -18,12 +18,15 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     r = main_job(tmp_path, "--train")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     out = tmp_path / "out"
-    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "6. condition", "7. paper figures"):
+    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "5a. sample", "6. condition", "7. paper figures"):
         assert f"== {step}" in r.stdout, step
     assert (tmp_path / "run" / "best.pt").exists() and (tmp_path / "run" / "samplers.npz").exists()
     assert json.loads((out / "metrics.json").read_text())["made_by"]["command"] == "evaluate"
     assert len(list((out / "samples" / "kde" / "cifs").glob("*.cif"))) == 8
     assert json.loads((out / "samples" / "kde" / "metrics.json").read_text())["plausibility"]["n_requested"] == 1
+    balanced = json.loads((out / "samples" / "kde_charge_balanced" / "metrics.json").read_text())   # step 5a
+    assert balanced["n_samples"] == 8 and balanced["charge_balance"]["unbalanced"] == balanced["discarded"].get("charge_unbalanced", 0)
+    assert balanced["n_decoded"] == 0 or balanced["charge_neutral"] == 1.0
     for name in ("pnma_LiPO_1dis", "pnma_LiPO_Li0.5", "fm3m_CuAu_1dis"):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
     assert (out / "index.html").exists() and (out / "fig7" / "fig7_training_curves.html").exists()

@@ -6,9 +6,11 @@
 #   4. evaluate the test split -> $OUT/metrics.json
 #   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json; the first $PLAUSIBILITY
 #      scored with CHGNet beside as many real test crystals: plausibility.csv, plausibility.html)
-#   5b. relax: the first $RELAX_N of them relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
+#   5a. the same KDE samples with --charge-balance -> $OUT/samples/kde_charge_balanced (occupancies moved as little as
+#       possible to a neutral oxidation-state assignment; crystals that cannot be balanced are discarded and counted)
+#   5b. relax: the first $RELAX_N of step 5's samples relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
 #   5b'. with SevenNet installed: the same crystals before and after checked without dis-csp code -> $OUT/relaxed/independent_check.json
-#   5c. screen: the first $SCREEN_N of them ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
+#   5c. screen: the first $SCREEN_N of step 5's samples ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html linking every figure and table
@@ -32,7 +34,7 @@ TRAIN=0
 for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
-    -h|--help) sed -n '1,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '1,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg (use --train to train the model first)" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +73,13 @@ if stale "$OUT/samples/kde/.dis-csp-sample.json"; then
   dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" --out "$OUT/samples/kde" \
     --plausibility "$PLAUSIBILITY" --quiet
 fi
+
+step "5a. sample ($N_SAMPLES, KDE, constrained, --charge-balance)"
+if stale "$OUT/samples/kde_charge_balanced/.dis-csp-sample.json"; then
+  dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" \
+    --out "$OUT/samples/kde_charge_balanced" --charge-balance --quiet > /dev/null
+fi
+python -c "import json; m=json.load(open('$OUT/samples/kde_charge_balanced/metrics.json')); print(json.dumps({k: m[k] for k in ('n_samples','n_decoded','generation_error','discarded','validity_paper','validity_disorder_aware','validity_chemistry','charge_neutral','uniqueness','novelty','charge_balance')}))"
 
 step "5b. relax ($RELAX_N of the KDE samples, CHGNet)"
 if [ "$RELAX_N" -gt 0 ]; then
