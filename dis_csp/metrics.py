@@ -14,8 +14,8 @@ from .symmetry import space_group
 from .geometry import geometry_checks, together
 
 # %% auto #0
-__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'charge_neutral', 'common_oxidation_states',
-           'known_oxidation_states', 'charge_balance', 'density', 'sample_checks', 'MatchIndex', 'uniqueness_novelty',
+__all__ = ['AVOGADRO_CM3', 'distance_checks', 'oxidation_states', 'common_oxidation_states', 'known_oxidation_states',
+           'charge_neutral', 'charge_balance', 'density', 'sample_checks', 'MatchIndex', 'uniqueness_novelty',
            'wasserstein_distances', 'generation_metrics']
 
 # %% ../nbs/17_metrics.ipynb #c005
@@ -34,29 +34,11 @@ def distance_checks(crystal: WyckoffCrystal, min_distance: float = 0.5) -> dict:
 # %% ../nbs/17_metrics.ipynb #c008
 @functools.lru_cache(maxsize=None)
 def oxidation_states(symbol: str) -> tuple[int, ...]:
-    "ICSD-2024 oxidation states of an element (SMACT), or (0,) if it has none."
+    "ICSD-2024 oxidation states of an element (SMACT); where it has none (Ra, Pm, Fr ...) pymatgen's common ones, else (0,)."
     import smact
     try: states = smact.Element(symbol).oxidation_states_icsd24
     except Exception: states = None
-    return tuple(states) if states else (0,)
-
-# %% ../nbs/17_metrics.ipynb #c008_2
-def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bool:
-    "True if one oxidation state per element makes |sum(n_el * q_el)| <= `tolerance` per atom, or all are metals."
-    els = [e for e, n in composition.items() if n > 1e-6]
-    if not els: return False
-    if len(els) == 1 or all(Element(e).is_metal for e in els): return True        # an element's crystal; an alloy
-    allowed = tolerance * sum(composition[e] for e in els)          # elementary charges per cell
-    step = allowed / (2 * len(els))                                  # grid of the sums: rounding adds <= allowed / 4
-    charges = [np.round(composition[e] * np.array(oxidation_states(e), float) / step).astype(np.int64) for e in els]
-    reach = np.cumsum([np.abs(c).max() for c in charges][::-1])[::-1]  # the most the remaining elements can add
-    sums = np.zeros(1, np.int64)
-    for i, c in enumerate(charges):                                   # reachable totals, element by element
-        sums = np.unique((sums[:, None] + c[None]).ravel())
-        rest = reach[i + 1] if i + 1 < len(charges) else 0
-        sums = sums[np.abs(sums) <= rest + allowed / step]              # too far from 0 to come back: dropped
-        if not len(sums): return False
-    return bool(np.min(np.abs(sums)) * step <= allowed)
+    return tuple(states or Element(symbol).common_oxidation_states or (0,))
 
 # %% ../nbs/17_metrics.ipynb #c009c
 @functools.lru_cache(maxsize=None)
@@ -67,7 +49,25 @@ def common_oxidation_states(symbol: str) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=None)
 def known_oxidation_states(symbol: str) -> tuple[int, ...]:
     "Every oxidation state of an element that pymatgen calls common or SMACT's ICSD-2024 list holds."
-    return tuple(sorted(set(common_oxidation_states(symbol)) | set(s for s in oxidation_states(symbol) if s)))
+    return tuple(sorted(set(common_oxidation_states(symbol)) | set(oxidation_states(symbol))))
+
+# %% ../nbs/17_metrics.ipynb #c008_2
+def charge_neutral(composition: dict[str, float], tolerance: float = 0.02) -> bool:
+    "True if one known oxidation state per element makes |sum(n_el * q_el)| <= `tolerance` per atom, or all are metals."
+    els = [e for e, n in composition.items() if n > 1e-6]
+    if not els: return False
+    if len(els) == 1 or all(Element(e).is_metal for e in els): return True        # an element's crystal; an alloy
+    allowed = tolerance * sum(composition[e] for e in els)          # elementary charges per cell
+    step = allowed / (2 * len(els))                                  # grid of the sums: rounding adds <= allowed / 4
+    charges = [np.round(composition[e] * np.array(known_oxidation_states(e), float) / step).astype(np.int64) for e in els]
+    reach = np.cumsum([np.abs(c).max() for c in charges][::-1])[::-1]  # the most the remaining elements can add
+    sums = np.zeros(1, np.int64)
+    for i, c in enumerate(charges):                                   # reachable totals, element by element
+        sums = np.unique((sums[:, None] + c[None]).ravel())
+        rest = reach[i + 1] if i + 1 < len(charges) else 0
+        sums = sums[np.abs(sums) <= rest + allowed / step]              # too far from 0 to come back: dropped
+        if not len(sums): return False
+    return bool(np.min(np.abs(sums)) * step <= allowed)
 
 # %% ../nbs/17_metrics.ipynb #c009c2
 def _least_change(occ: np.ndarray, charge: np.ndarray, site_of: np.ndarray, room: np.ndarray,
