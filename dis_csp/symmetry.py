@@ -147,13 +147,24 @@ def wrapped(points: np.ndarray, tol: float = 1e-4) -> np.ndarray:
 def _images(sg: SpaceGroup, xyz, tol: float) -> np.ndarray:
     return wrapped(np.einsum("nij,j->ni", sg.rotations, np.asarray(xyz, float)) + sg.translations, tol)
 
-def orbit_operations(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
-    "Indices of the operations of `sg` that give the distinct images of `xyz` (the first of each group of equal images)."
+def _distinct_images(sg: SpaceGroup, xyz, tol: float) -> np.ndarray:
     pts = _images(sg, xyz, tol)
     d = pts[:, None, :] - pts[None, :, :]
     d -= np.round(d)
     same = np.all(np.abs(d) <= tol, axis=2)
     return np.nonzero(np.argmax(same, axis=1) == np.arange(len(pts)))[0]
+
+@functools.lru_cache(maxsize=16384)
+def _standard_orbit_operations(number: int, xyz: tuple, tol: float) -> np.ndarray:
+    ops = _distinct_images(space_group(number), xyz, tol)
+    ops.flags.writeable = False                    # shared between callers
+    return ops
+
+def orbit_operations(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
+    """Indices of the operations of `sg` that give the distinct images of `xyz` (the first of each group of equal
+    images; read-only, cached per point: decoding asks for the same points many times)."""
+    if sg is not space_group(sg.number): return _distinct_images(sg, xyz, tol)
+    return _standard_orbit_operations(sg.number, tuple(float(v) for v in np.ravel(xyz)), float(tol))
 
 def orbit(sg: SpaceGroup, xyz, tol: float = 1e-4) -> np.ndarray:
     "Distinct images of fractional point `xyz` under the operations of `sg`, wrapped into [0, 1)."
