@@ -129,11 +129,15 @@ class PairBounds:
     def from_json(cls, text: str) -> "PairBounds": return cls(**json.loads(text))
 
 # %% ../nbs/15a_geometry.ipynb #c012c
+def _shipped_text(name: str) -> str:
+    "The text of a data file shipped inside the package (`dis_csp/<name>`)."
+    from importlib.resources import files
+    return (files("dis_csp") / name).read_text()
+
 @functools.lru_cache(maxsize=1)
 def default_pair_bounds() -> PairBounds:
     "The bounds shipped with the package (`dis_csp/pair_bounds.json`: the embedded collection's training split)."
-    from importlib.resources import files
-    return PairBounds.from_json((files("dis_csp") / "pair_bounds.json").read_text())
+    return PairBounds.from_json(_shipped_text("pair_bounds.json"))
 
 # %% ../nbs/15a_geometry.ipynb #c012f
 def _sphere(element: str) -> float: return 4 / 3 * np.pi * _covalent_radius(element) ** 3
@@ -183,8 +187,7 @@ class ElementVolumes:
 @functools.lru_cache(maxsize=1)
 def default_element_volumes() -> ElementVolumes:
     "The volumes shipped with the package (`dis_csp/element_volumes.json`: the embedded collection's training split)."
-    from importlib.resources import files
-    return ElementVolumes.from_json((files("dis_csp") / "element_volumes.json").read_text())
+    return ElementVolumes.from_json(_shipped_text("element_volumes.json"))
 
 # %% ../nbs/15a_geometry.ipynb #c014
 @dataclass
