@@ -14,7 +14,7 @@ import gemmi
 from .core import DisCspError
 from .symmetry import space_group, orbit, multiplicity_table, WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
-from .reconstruct import cell_points
+from .reconstruct import cell_points, lattice_of
 from .geometry import PairBounds, default_pair_bounds, repair_geometry, clashes, merged_site, relieve_contacts, with_room, HARD_FLOOR
 
 # %% auto #0
@@ -231,12 +231,11 @@ def decode_heads(h: dict, mode: str = "constrained", min_occupancy: float = 0.01
 # %% ../nbs/16_generate.ipynb #c015_5
 def _typed_cell(crystal: WyckoffCrystal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "(lattice matrix, fractional points, species numbers) of the full cell; sites of distinct occupancy are distinct species."
-    from pymatgen.core import Lattice
     frac, owner, _ = cell_points(crystal)
     kinds = {}
     site_type = [kinds.setdefault(tuple(sorted((el, round(o, 4)) for el, o in s.occupancy.items())), len(kinds) + 1)
                  for s in crystal.sites]
-    return Lattice.from_parameters(*crystal.lattice).matrix, frac, np.array(site_type)[owner]
+    return lattice_of(crystal).matrix, frac, np.array(site_type)[owner]
 
 logging.getLogger("moyo").setLevel(logging.ERROR)     # moyopy logs which operations it leaves out of its lists
 

@@ -11,7 +11,7 @@ import numpy as np
 from pymatgen.core import Lattice
 from .crystal import WyckoffCrystal, WyckoffSite
 from .symmetry import space_group, orbit, orbit_operations, wrapped
-from .reconstruct import cell_points, ReconstructError
+from .reconstruct import cell_points, lattice_of, ReconstructError
 
 # %% auto #0
 __all__ = ['HARD_FLOOR', 'Contacts', 'site_contacts', 'together', 'shortest_pair_distances', 'PairBounds', 'default_pair_bounds',
@@ -31,7 +31,7 @@ def site_contacts(crystal: WyckoffCrystal, cutoff: float = 4.0) -> Contacts:
     "Every point of the cell within `cutoff` Å of each site's own point (the site's images included, itself not)."
     frac, owner, _ = cell_points(crystal)
     centres = np.array([np.mod(s.xyz, 1.0) for s in crystal.sites], float)
-    return _contacts_between(frac, owner, centres, Lattice.from_parameters(*crystal.lattice).matrix, cutoff)
+    return _contacts_between(frac, owner, centres, lattice_of(crystal).matrix, cutoff)
 
 def _contacts_between(frac, owner, centres, L, cutoff: float) -> Contacts:
     "`Contacts` of points `centres` (one per site) with the cell points `frac` of sites `owner` in lattice `L`."
@@ -160,7 +160,7 @@ class ElementVolumes:
     def room(self, crystal: WyckoffCrystal) -> float:
         "The crystal's cell volume over the volume its composition expects (about 1 for real crystals)."
         expected = sum(n * self.volume(el) for el, n in crystal.composition.items())
-        return Lattice.from_parameters(*crystal.lattice).volume / max(expected, 1e-9)
+        return lattice_of(crystal).volume / max(expected, 1e-9)
 
     @classmethod
     def from_crystals(cls, crystals, source: str = "", quantile: float = 0.001) -> "ElementVolumes":
@@ -218,11 +218,41 @@ def clashes(crystal: WyckoffCrystal, bounds: PairBounds | None, split_floor: flo
     limit = _site_bounds(crystal, bounds, split_floor) if limit is None else limit
     return _closer(site_contacts(crystal, cutoff=float(limit.max()) + 1e-6), limit)
 
+@dataclass
+class _Short:
+    "Contacts shorter than their sites' limit, as arrays (what `Clash` holds, one row per contact)."
+    i: np.ndarray
+    j: np.ndarray
+    distance: np.ndarray
+    bound: np.ndarray
+    vector: np.ndarray
+
+    def __len__(self) -> int: return len(self.i)
+
+    @classmethod
+    def of(cls, ct: Contacts, limit: np.ndarray) -> "_Short":
+        "The contacts `ct` shorter than `limit` allows for their sites."
+        b = limit[ct.i, ct.j]
+        bad = np.nonzero(ct.distance < b - 1e-9)[0]
+        return cls(ct.i[bad], ct.j[bad], ct.distance[bad], b[bad], ct.vector[bad])
+
+    @classmethod
+    def of_clashes(cls, found: list[Clash]) -> "_Short":
+        return cls(np.array([c.i for c in found], int), np.array([c.j for c in found], int),
+                   np.array([c.distance for c in found], float), np.array([c.bound for c in found], float),
+                   np.array([c.vector for c in found], float).reshape(-1, 3))
+
+    def clashes(self) -> list[Clash]:
+        return [Clash(int(i), int(j), float(d), float(b), v) for i, j, d, b, v in
+                zip(self.i, self.j, self.distance, self.bound, self.vector)]
+
+def _any_closer(ct: Contacts, limit: np.ndarray) -> bool:
+    "True if a contact of `ct` is shorter than `limit` allows for its sites."
+    return bool(np.any(ct.distance < limit[ct.i, ct.j] - 1e-9))
+
 def _closer(ct: Contacts, limit: np.ndarray) -> list[Clash]:
     "The contacts `ct` shorter than `limit` allows for their sites."
-    b = limit[ct.i, ct.j]
-    bad = np.nonzero(ct.distance < b - 1e-9)[0]
-    return [Clash(int(ct.i[k]), int(ct.j[k]), float(ct.distance[k]), float(b[k]), ct.vector[k]) for k in bad]
+    return _Short.of(ct, limit).clashes()
 
 # %% ../nbs/15a_geometry.ipynb #c014_3
 def geometry_checks(crystal: WyckoffCrystal, bounds: PairBounds | None = None, volumes: ElementVolumes | None = None) -> dict:
@@ -237,12 +267,19 @@ def geometry_checks(crystal: WyckoffCrystal, bounds: PairBounds | None = None, v
 # %% ../nbs/15a_geometry.ipynb #c017
 def free_projector(number: int, xyz, tol: float = 1e-4) -> np.ndarray:
     """(3, 3) projector of fractional displacements onto those that keep the point `xyz`'s site symmetry in space group
-    `number` (the mean of its site-symmetry rotations): moving along it changes only free Wyckoff parameters."""
+    `number` (the mean of its site-symmetry rotations): moving along it changes only free Wyckoff parameters
+    (read-only, cached per point)."""
+    return _free_projector(int(number), tuple(float(v) for v in np.ravel(xyz)), float(tol))
+
+@functools.lru_cache(maxsize=16384)
+def _free_projector(number: int, xyz: tuple, tol: float) -> np.ndarray:
     sg = space_group(number)
     x = np.mod(np.asarray(xyz, float), 1.0)
     d = np.einsum("nij,j->ni", sg.rotations, x) + sg.translations - x
     fixes = np.all(np.abs(d - np.round(d)) < tol, axis=1)
-    return sg.rotations[fixes].astype(float).mean(0)
+    P = sg.rotations[fixes].astype(float).mean(0)
+    P.flags.writeable = False
+    return P
 
 # %% ../nbs/15a_geometry.ipynb #c018
 def _moved(crystal: WyckoffCrystal, shifts: np.ndarray) -> WyckoffCrystal:
@@ -256,7 +293,7 @@ class _FreeMoves:
     point by symmetry (image k moves by R_k shift), so nothing is recomputed per trial but the neighbour search."""
     def __init__(self, crystal: WyckoffCrystal):
         sg = space_group(crystal.space_group)
-        self.L = Lattice.from_parameters(*crystal.lattice).matrix
+        self.L = lattice_of(crystal).matrix
         self.Linv = np.linalg.inv(self.L)
         self.P = np.array([free_projector(crystal.space_group, s.xyz) for s in crystal.sites])
         self.movable = np.abs(self.P).sum(axis=(1, 2)) > 1e-9
@@ -272,13 +309,14 @@ class _FreeMoves:
         frac = wrapped(np.einsum("nij,nj->ni", self.R, x[self.owner]) + self.t)
         return _contacts_between(frac, self.owner, np.mod(x, 1.0), self.L, cutoff)
 
-    def step(self, found: list[Clash], margin: float = 0.0) -> np.ndarray:
+    def step(self, found: "_Short | list[Clash]", margin: float = 0.0) -> np.ndarray:
         """Fractional shifts (n_sites, 3) along the free directions that would take each short contact `margin` Å past
         its bound (a contact between two movable points is shared by both)."""
+        found = _Short.of_clashes(found) if isinstance(found, list) else found
         push = np.zeros((len(self.xyz), 3))
-        for c in found:
-            share = 0.5 if self.movable[c.j] else 1.0
-            push[c.i] -= share * (c.bound - c.distance + margin) * c.vector / max(c.distance, 1e-6)
+        share = np.where(self.movable[found.j], 0.5, 1.0)
+        push_each = (share * (found.bound - found.distance + margin))[:, None] * found.vector
+        np.subtract.at(push, found.i, push_each / np.maximum(found.distance, 1e-6)[:, None])   # in order, as a loop would
         return np.einsum("nij,nj->ni", self.P, push @ self.Linv)           # Cartesian -> fractional, onto the free directions
 
 def move_free_parameters(crystal: WyckoffCrystal, bounds: PairBounds, split_floor: float = 0.0, max_shift: float = 1.0,
@@ -378,7 +416,7 @@ def contact_targets(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float
     return out
 
 # %% ../nbs/15a_geometry.ipynb #c024
-def _shortfall(found: list[Clash]) -> float: return float(sum((c.bound - c.distance) ** 2 for c in found))
+def _shortfall(found: _Short) -> float: return float(sum(((found.bound - found.distance) ** 2).tolist()))
 
 def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_shift: float, steps: int,
            margin: float = 1e-3):
@@ -388,26 +426,27 @@ def _eased(crystal: WyckoffCrystal, target: np.ndarray, limit: np.ndarray, max_s
     m, cutoff = _FreeMoves(crystal), float(target.max()) + 1e-6
     total, rate = np.zeros((len(crystal.sites), 3)), 0.5
     ct = m.contacts(total, cutoff)
-    found, floor = _closer(ct, target), limit + margin
+    found, floor = _Short.of(ct, target), limit + margin
     first = found
     np.minimum.at(floor, (ct.i, ct.j), ct.distance)                           # a contact already in the margin may stay
+    short = _shortfall(found)
     for _ in range(steps):
-        step = m.step(found) if found else 0 * total
+        step = m.step(found) if len(found) else 0 * total
         if not np.abs(step).max() > 1e-9: break
         for _ in range(6):                                                    # backtracking
             trial = total + rate * step
             if np.linalg.norm(trial @ m.L, axis=1).max() <= max_shift:
                 ct = m.contacts(trial, cutoff)
-                if not _closer(ct, floor) and _shortfall(f := _closer(ct, target)) < _shortfall(found): break
+                if not _any_closer(ct, floor) and (f_short := _shortfall(f := _Short.of(ct, target))) < short: break
             rate *= 0.5
         else: break
-        total, found, rate = trial, f, min(1.0, 1.5 * rate)
+        total, found, short, rate = trial, f, f_short, min(1.0, 1.5 * rate)
     if not total.any(): return crystal, found
     x = _moved(crystal, total)
     try: ct = site_contacts(x, cutoff)                                        # the moved crystal itself, as checks see it
     except ReconstructError: ct = None                                        # a point landed on a special position
-    if ct is None or _closer(ct, floor): return crystal, first
-    return x, _closer(ct, target)
+    if ct is None or _any_closer(ct, floor): return crystal, first
+    return x, _Short.of(ct, target)
 
 def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: float = 0.9, like_fraction: float | None = None,
                      max_shift: float = 1.0, max_scale: float = 1.05, steps: int = 40, rounds: int = 3,
@@ -421,10 +460,10 @@ def relieve_contacts(crystal: WyckoffCrystal, bounds: PairBounds, fraction: floa
     x, found = _eased(crystal, target, limit, max_shift, steps)
     moved, scale = x is not crystal, 1.0
     for _ in range(rounds):
-        factor = min(max_scale / scale, max((c.bound / max(c.distance, 1e-9) for c in found), default=1.0))
+        factor = min(max_scale / scale, float((found.bound / np.maximum(found.distance, 1e-9)).max()) if len(found) else 1.0)
         if factor <= 1.0 + 1e-9: break
         expanded = _scaled(x, factor)
-        if _shortfall(_closer(site_contacts(expanded, float(target.max()) + 1e-6), target)) >= _shortfall(found): break
+        if _shortfall(_Short.of(site_contacts(expanded, float(target.max()) + 1e-6), target)) >= _shortfall(found): break
         x, found = _eased(expanded, target, limit, max_shift, steps)
         moved, scale = moved or x is not expanded, scale * factor
     if moved: note("contacts_eased")

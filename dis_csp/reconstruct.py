@@ -13,7 +13,7 @@ from .symmetry import space_group, orbit
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['ReconstructError', 'site_points', 'to_structure', 'cell_points', 'to_cif']
+__all__ = ['ReconstructError', 'site_points', 'to_structure', 'cell_points', 'lattice_of', 'to_cif']
 
 # %% ../nbs/03a_reconstruct.ipynb #c004
 class ReconstructError(DisCspError):
@@ -54,6 +54,14 @@ def cell_points(crystal: WyckoffCrystal) -> tuple[np.ndarray, np.ndarray, np.nda
         pts = site_points(crystal, s); coords.append(pts); owner += [i] * len(pts)
     occ = np.array([sum(s.occupancy.values()) for s in crystal.sites])
     return np.concatenate(coords), np.array(owner), occ
+
+# %% ../nbs/03a_reconstruct.ipynb #c005d
+@functools.lru_cache(maxsize=4096)
+def _lattice(parameters: tuple) -> Lattice: return Lattice.from_parameters(*parameters)
+
+def lattice_of(crystal: WyckoffCrystal) -> Lattice:
+    "The crystal's lattice as a pymatgen `Lattice`, cached by its six parameters (shared between callers: read it only)."
+    return _lattice(tuple(float(v) for v in crystal.lattice))
 
 # %% ../nbs/03a_reconstruct.ipynb #c007
 def _hm_symbol(sg) -> str:
