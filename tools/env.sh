@@ -18,7 +18,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.txt" 2>&1 | grep -v "is ignored: it is neither" || true
   "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT" 2>&1 | grep -v "is ignored: it is neither" || true
   "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check; exit 1; }
-  "$VENV/bin/python" -c "import dis_csp, torch, pymatgen.core, spglib, gemmi, pyxtal, nbdev" \
+  "$VENV/bin/python" -c "import dis_csp, torch, pymatgen.core, spglib, moyopy, gemmi, pyxtal, nbdev" \
     || { echo "[env] install incomplete"; exit 1; }
   echo "$want" > "$stamp"
   echo "[env] ready in $(( $(date +%s) - t0 )) s"
