@@ -31,7 +31,8 @@ def test_every_notebook_ran(figures):
 def test_tables_and_figures_written(figures):
     out, _ = figures
     t3 = (out / "table3" / "table3.csv").read_text().splitlines()
-    assert len(t3) == 10 and "SMA (paper)" in t3[0]                # header + 3 samplers and the test set x 2 modes
+    assert len(t3) == 11 and "SMA (paper)" in t3[0]                # header + 3 samplers and the test set x 2 modes
+    assert "constrained, --charge-balance" in t3[9]                 # + the KDE samples charge balanced
     assert "plausible (CHGNet)" in t3[0] and t3[-1].startswith("real test crystals")   # + the real test crystals' plausibility
     assert "plausible after relaxation" in t3[0]                     # the first constrained crystal of each sampler relaxed
     assert len((out / "tables_1_2" / "tables_1_2.csv").read_text().splitlines()) == 18
