@@ -43,6 +43,8 @@ step() { echo; echo "== $* == ($(date +%H:%M:%S), $(( $(date +%s) - START )) s)"
 if [ $TRAIN = 1 ]; then MODEL="$RUN"; CKPT="$RUN/best.pt"; else MODEL="default"; CKPT="$(python -c 'from dis_csp.pretrained import resolve_checkpoint; print(resolve_checkpoint())')"; fi
 # output missing, older than the checkpoint, or written before outputs carried their maker's record (then redone)
 stale() { [ ! -f "$1" ] || [ "$CKPT" -nt "$1" ] || ! grep -q '"made_by"\|"complete": true' "$1"; }
+# print some keys of a JSON file (missing keys as null): show FILE KEY...
+show() { python -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({k: d.get(k) for k in sys.argv[2:]}))' "$@"; }
 
 step "1. the collection"
 dis-csp summary "$DATA"
@@ -66,7 +68,7 @@ step "4. evaluate"
 if stale "$OUT/metrics.json"; then
   dis-csp evaluate --checkpoint "$MODEL" --data "$OUT/dataset" --out "$OUT/metrics.json" > /dev/null
 fi
-python -c "import json; m=json.load(open('$OUT/metrics.json')); print(json.dumps({k: m[k] for k in ('n_structures','space_group_accuracy','sma')}))"
+show "$OUT/metrics.json" n_structures space_group_accuracy sma
 
 step "5. sample ($N_SAMPLES, KDE, constrained)"
 if stale "$OUT/samples/kde/.dis-csp-sample.json"; then
@@ -79,14 +81,14 @@ if stale "$OUT/samples/kde_charge_balanced/.dis-csp-sample.json"; then
   dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" \
     --out "$OUT/samples/kde_charge_balanced" --charge-balance --quiet > /dev/null
 fi
-python -c "import json; m=json.load(open('$OUT/samples/kde_charge_balanced/metrics.json')); print(json.dumps({k: m[k] for k in ('n_samples','n_decoded','generation_error','discarded','validity_paper','validity_disorder_aware','validity_chemistry','charge_neutral','uniqueness','novelty','charge_balance')}))"
+show "$OUT/samples/kde_charge_balanced/metrics.json" n_samples n_decoded generation_error discarded validity_paper validity_disorder_aware validity_chemistry charge_neutral uniqueness novelty charge_balance
 
 step "5b. relax ($RELAX_N of the KDE samples, CHGNet)"
 if [ "$RELAX_N" -gt 0 ]; then
   if stale "$OUT/relaxed/kde/.dis-csp-relax.json"; then
     dis-csp relax "$OUT/samples/kde" --n "$RELAX_N" --out "$OUT/relaxed/kde" --quiet > /dev/null
   fi
-  python -c "import json; s=json.load(open('$OUT/relaxed/kde/summary.json')); print(json.dumps({k: s.get(k) for k in ('n','problems','median_energy_drop','median_volume_change','plausibility_before','plausibility_after','crystals_per_minute')}))"
+  show "$OUT/relaxed/kde/summary.json" n problems median_energy_drop median_volume_change plausibility_before plausibility_after crystals_per_minute
 fi
 
 if [ "$RELAX_N" -gt 0 ] && python -c "import sevenn" 2>/dev/null; then
@@ -103,7 +105,7 @@ if [ "$SCREEN_N" -gt 0 ]; then
   if stale "$OUT/screened/kde/.dis-csp-screen.json"; then
     dis-csp screen "$OUT/samples/kde" --n "$SCREEN_N" --out "$OUT/screened/kde" --quiet > /dev/null
   fi
-  python -c "import json; s=json.load(open('$OUT/screened/kde/summary.json')); print(json.dumps({k: s.get(k) for k in ('n','screened','problems','median_distance_from_minimum','median_relaxation_drop','median_pressure','median_below_baseline','median_energy_spread','plausible_cells')}))"
+  show "$OUT/screened/kde/summary.json" n screened problems median_distance_from_minimum median_relaxation_drop median_pressure median_below_baseline median_energy_spread plausible_cells
 fi
 
 step "6. condition"
