@@ -8,6 +8,7 @@ set +e
 # --slow: also the slow tests (pytest -m slow, notebook cells flagged #| slow): a short training that must reach floors
 NB_FLAGS=(); PYTEST_MARK=(-m "not slow")
 if [ "${1:-}" = "--slow" ]; then shift; NB_FLAGS=(--flags slow); PYTEST_MARK=(); fi
+started=$(date +%s)
 echo "== nbdev-test (notebooks) =="
 # nbs/paper and nbs/tutorials are executed by pytest instead, the way users run them: papermill on a tiny run
 # (tests/test_figures.py) and JupyterLab in a browser (tests/test_browser.py)
@@ -18,11 +19,13 @@ nb_started=$(grep -c "Starting " "$nb_log" || true)
 nb_done=$(grep -c "Completed " "$nb_log" || true)
 echo "notebooks: $nb_done passed, $((nb_started - nb_done)) failed"
 echo "== pytest =="
-python -m pytest -q -p no:cacheprovider "${PYTEST_MARK[@]}" "$@"
+# two workers, each test file on one of them (its module fixtures made once); the shared demo run and the featurized
+# collection are made once per version of the code in ~/.cache/dis-csp ($DIS_CSP_CACHE) and reused by both
+python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "${PYTEST_MARK[@]}" "$@"
 py_rc=$?
 rm -f "$nb_log"
 if [ $nb_rc -ne 0 ] || [ $py_rc -ne 0 ]; then
   echo "FAILED (nbdev-test exit $nb_rc, pytest exit $py_rc)"
   exit 1
 fi
-echo "all tests passed"
+echo "all tests passed in $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s"

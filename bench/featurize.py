@@ -4,7 +4,8 @@ Prints CIFs per second of both on the same entries, their ratio, how often they 
 multiplicities), and the memory of a featurized dataset per 10,000 crystals.
 With --build: a whole dataset build (worker pool with per-entry time and memory limits, content-keyed shards)
 beside a plain multiprocessing.Pool.map of featurize over the same entries.
-Usage: python bench/featurize.py [--n 1000] [--source data/open_inorganic_cifs.jsonl.gz] [--build]
+Usage: python bench/featurize.py [--n 1000] [--source data/open_inorganic_cifs.jsonl.gz] [--build] [--quick]
+(--quick: 30 CIFs, both parts: what the tests run, to catch a broken benchmark)
 """
 import argparse, collections, io, json, os, time, tracemalloc, warnings
 import numpy as np
@@ -15,15 +16,18 @@ def main():
     ap.add_argument("--source", default=os.path.join(os.path.dirname(__file__), "..", "data", "open_inorganic_cifs.jsonl.gz"))
     ap.add_argument("--symprec", type=float, default=0.01)
     ap.add_argument("--build", action="store_true", help="only the dataset-build benchmark (pool with limits vs plain Pool.map)")
+    ap.add_argument("--quick", action="store_true", help="30 CIFs, both parts (a smoke run)")
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
-    if a.build: return build_benchmark(a.source, a.n)
+    if a.quick: a.n = 30
+    if a.build or a.quick: build_benchmark(a.source, a.n)
+    if a.build: return
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from pymatgen.io.cif import CifParser
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from dis_csp.data import iter_cifs
-    from dis_csp.featurize import featurize, FeaturizeError
-    from dis_csp.representation import encode_many
+    from dis_csp.crystals.data import iter_cifs
+    from dis_csp.crystals.featurize import featurize, FeaturizeError
+    from dis_csp.crystals.representation import encode_many
 
     items = [(cid, text) for cid, text, meta in iter_cifs(a.source) if meta.get("pymatgen_ok", True)][: a.n]
 
@@ -37,7 +41,7 @@ def main():
                       max_disordered_sites=10**6, max_species_per_site=10**6)
         return x, (x.space_group, shares([s.multiplicity for s in x.sites]))
 
-    from dis_csp.symmetry import space_group, normalizer_translations
+    from dis_csp.crystals.symmetry import space_group, normalizer_translations
     t = time.perf_counter()
     for n in range(1, 231): space_group(n); normalizer_translations(n)   # built once per process, then cached
     t_tables = time.perf_counter() - t
@@ -72,8 +76,8 @@ def main():
           f"space-group tables built once beforehand ({t_tables:.1f} s)")
     print(f"{'path':<58}{'CIFs/s':>10}{'ms/CIF':>10}")
     print(f"{'pymatgen CifParser + SpacegroupAnalyzer.get_symmetrized':<58}{n / t_base:>10.1f}{1000 * t_base / n:>10.2f}")
-    print(f"{'dis_csp.featurize (gemmi + spglib, no filters)':<58}{n / t_ours:>10.1f}{1000 * t_ours / n:>10.2f}")
-    print(f"{f'dis_csp.featurize with the paper filters ({n_kept} kept)':<58}{n / t_filtered:>10.1f}{1000 * t_filtered / n:>10.2f}")
+    print(f"{'dis_csp.crystals.featurize (gemmi + spglib, no filters)':<58}{n / t_ours:>10.1f}{1000 * t_ours / n:>10.2f}")
+    print(f"{f'dis_csp.crystals.featurize with the paper filters ({n_kept} kept)':<58}{n / t_filtered:>10.1f}{1000 * t_filtered / n:>10.2f}")
     print(f"ratio (featurize / baseline): {t_base / t_ours:.2f}x without filters, {t_base / t_filtered:.2f}x with them")
     print(f"identical space group and orbits (number, share of the cell's positions): {agree} of {len(both)} analysed by both "
           f"({agree / max(len(both), 1):.2%}); baseline errors {sum(b[0] == 'error' for b in base.values())}, "
@@ -92,23 +96,31 @@ def main():
           f"(encode peak {per10k(peak):.1f} MB), compressed dataset.npz {per10k(len(buf.getvalue())):.2f} MB, "
           f"records.jsonl {per10k(records):.2f} MB")
 
+def _plain(item):
+    "featurize of one (id, text) entry, as a plain Pool.map runs it: the crystal, or the reason it was rejected."
+    from dis_csp.crystals.featurize import featurize, FeaturizeError, CifText
+    try: return featurize(CifText(item[1]), id=item[0])
+    except FeaturizeError as e: return e.reason
+
 def build_benchmark(source, n: int, processes: int = 2):
-    "A whole dataset build (workers with a time and memory limit per entry, content-keyed shards, output folder) beside a
-    plain multiprocessing.Pool.map of featurize over the same entries, in the same process: what the safety costs."
+    """A whole dataset build (workers with a time and memory limit per entry, content-keyed shards, output folder) beside a
+    plain multiprocessing.Pool.map of featurize over the same entries, in the same process: what the safety costs."""
     import multiprocessing as mp, tempfile
     from pathlib import Path
-    from dis_csp.data import iter_cifs
-    from dis_csp.dataset import build_dataset, _featurize_one
-    items = [(cid, text, {}) for cid, text, _ in iter_cifs(source)][:n]
+    from dis_csp.crystals.data import iter_cifs
+    from dis_csp.crystals.dataset import build_dataset, BuildOptions
+    from itertools import islice
+    items = [(cid, text) for cid, text, _ in islice(iter_cifs(source), n)]
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "src.jsonl"
-        src.write_text("".join(json.dumps({"id": cid, "cif_text": text}) + "\n" for cid, text, _ in items))
-        t = time.perf_counter(); build_dataset(src, Path(d) / "ds", processes=processes, progress=False)
+        src.write_text("".join(json.dumps({"id": cid, "cif_text": text}) + "\n" for cid, text in items))
+        options = BuildOptions(processes=processes)
+        t = time.perf_counter(); build_dataset(src, Path(d) / "ds", options=options, progress=False)
         ours = time.perf_counter() - t
-        t = time.perf_counter(); build_dataset(src, Path(d) / "ds", processes=processes, progress=False)
+        t = time.perf_counter(); build_dataset(src, Path(d) / "ds", options=options, progress=False)
         again = time.perf_counter() - t
     t = time.perf_counter()
-    with mp.get_context("fork").Pool(processes) as pool: pool.map(_featurize_one, items, chunksize=8)
+    with mp.get_context("fork").Pool(processes) as pool: pool.map(_plain, items, chunksize=8)
     plain = time.perf_counter() - t
     print(f"dataset build of {len(items)} CIFs on {processes} workers: {len(items) / ours:.0f} CIFs/s (a plain Pool.map of "
           f"featurize: {len(items) / plain:.0f}/s; ratio {plain / ours:.2f}); the same build again from its cache: {again:.1f} s")

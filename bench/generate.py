@@ -5,7 +5,8 @@ distance / validity checks -> to_cif -> atomic write (and the same without the r
 the whole geometry step, for their cost). Baseline in the same process, on the same decoded crystals: the pymatgen route the
 paper's code takes after decoding (Structure.from_spacegroup with the Wyckoff representatives, the 0.5 Å distance
 check on the full cell, CifWriter with symmetry finding). The authors report 2.7 structures/s (0.37 s each).
-Usage: python bench/generate.py [--checkpoint default] [--n 1000] [--n-baseline 200]
+Usage: python bench/generate.py [--checkpoint default] [--n 1000] [--n-baseline 200] [--quick]
+(--quick: 20 samples, 10 for the baseline: what the tests run, to catch a broken benchmark)
 """
 import argparse, tempfile, time, warnings
 from pathlib import Path
@@ -17,41 +18,40 @@ def main():
     ap.add_argument("--checkpoint", default="default", help="a run's best.pt or a shipped model's name (default: the shipped model)")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--n-baseline", type=int, default=200)
+    ap.add_argument("--quick", action="store_true", help="20 samples (a smoke run)")
     a = ap.parse_args()
+    if a.quick: a.n, a.n_baseline = 20, 10
     warnings.filterwarnings("ignore")
     import torch
     torch.set_num_threads(1)
     from pymatgen.core import Structure, Lattice
     from pymatgen.io.cif import CifWriter
     from dis_csp.core import atomic_write
-    from dis_csp.model import load
-    from dis_csp.samplers import samplers_for
-    from dis_csp.generate import decode_latents
-    from dis_csp.metrics import distance_checks
-    from dis_csp.geometry import geometry_checks
-    from dis_csp.reconstruct import to_cif
-    from dis_csp.symmetry import space_group
+    from dis_csp.generation.run import Run
+    from dis_csp.generation.decoding import decode_latents
+    from dis_csp.generation.metrics import distance_checks
+    from dis_csp.crystals.contacts import geometry_checks
+    from dis_csp.crystals.reconstruct import to_cif
+    from dis_csp.crystals.symmetry import space_group
 
-    from dis_csp.pretrained import resolve_checkpoint
-    a.checkpoint = resolve_checkpoint(a.checkpoint)
-    model, scaler = load(a.checkpoint)
-    kde = samplers_for(a.checkpoint, need=["kde"])["kde"]
+    run = Run.open(a.checkpoint)
+    kde = run.samplers(need=["kde"])["kde"]
     out = Path(tempfile.mkdtemp())
-    print(f"checkpoint {a.checkpoint}; one core (torch threads {torch.get_num_threads()})")
+    print(f"model {run.name}; one core (torch threads {torch.get_num_threads()})")
 
     z = kde.sample(a.n, seed=0)
 
     def cold():
         "Empty the per-point caches, so that a pass does not reuse what an earlier pass over the same latents computed"
-        from dis_csp import symmetry, geometry, reconstruct
-        for f in (symmetry._standard_orbit_operations, geometry._free_projector, reconstruct._orbit_cached, reconstruct._lattice):
+        from dis_csp.crystals import symmetry, contacts, reconstruct
+        for f in (symmetry._standard_orbit_operations, symmetry._standard_orbit, contacts._free_projector, reconstruct._lattice):
             f.cache_clear()
 
     def ours(geometry: bool, relief: float = 0.9):
         "(seconds decoding, seconds in all, valid and kept crystals) of the dis-csp path, caches empty at the start"
         cold()
         t0 = time.perf_counter()
-        decoded = decode_latents(model, scaler, z, geometry=geometry, relief=relief)
+        decoded = decode_latents(run.model, run.scaler, z, run.decode_settings(geometry=geometry, relief=relief))
         t_decode = time.perf_counter() - t0
         n_valid = 0
         for d in decoded:

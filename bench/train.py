@@ -5,7 +5,8 @@ default preset's (descriptors, standardized input, and its augmentation inside t
 independent implementation of a model of this size (750 samples/s at batch 64 on the 2-core CPU; on one H200 8,000
 at batch 64 and 500,000 at batch 8192), as a ratio. With --run RUN it also reads RUN/history.csv and prints the
 wall time to reach each epoch's validation loss.
-Usage: python bench/train.py [--steps 30] [--large-batch 1024] [--run runs/default]
+Usage: python bench/train.py [--steps 30] [--large-batch 1024] [--run runs/default] [--quick]
+(--quick: 2 steps, batch 128 as the large one: what the tests run, to catch a broken benchmark)
 """
 import argparse, csv, time
 import torch
@@ -14,10 +15,10 @@ REFERENCE = {("cpu", 64): 750.0, ("cuda", 64): 8000.0, ("cuda", 8192): 500000.0}
 
 def throughput(device, batch, steps, preset=None, rows=184, sites=9, c_size=236):
     "Training samples/s of the paper's model (preset None) or of a preset's model with its augmentation."
-    from dis_csp.model import DisorderedVAE, LatticeScaler
-    from dis_csp.losses import targets, loss_terms, total_loss
-    from dis_csp.config import PRESETS
-    from dis_csp.augment import augment_batch, augmentation_tables
+    from dis_csp.model.vae import DisorderedVAE, LatticeScaler
+    from dis_csp.model.losses import targets, loss_terms, total_loss
+    from dis_csp.model.config import PRESETS
+    from dis_csp.model.augment import augment_batch, augmentation_tables
     torch.manual_seed(0)
     config = PRESETS[preset or "paper"]
     model = DisorderedVAE(config.model).to(device)
@@ -48,7 +49,9 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--large-batch", type=int, default=1024)
     ap.add_argument("--run", help="a run folder whose history.csv gives the time to reach accuracy")
+    ap.add_argument("--quick", action="store_true", help="2 steps, large batch 128 (a smoke run)")
     a = ap.parse_args()
+    if a.quick: a.steps, a.large_batch = 2, 128
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     print(f"{'model':<26}{'device':<8}{'batch':>7}{'samples/s':>12}{'reference':>12}{'ratio':>8}")

@@ -1,10 +1,10 @@
 """Benchmark: virtual cells per second, dis-csp against a plain pymatgen path, in the same process.
 
-1. generation alone: dis_csp.virtual_cells.make_cell vs the pymatgen way (make_supercell of the disordered
+1. generation alone: dis_csp.physics.supercells.make_cell vs the pymatgen way (make_supercell of the disordered
    Structure, then replace_species site by site with a shuffled list of species), same counts;
 2. with CHGNet energies: static, and relaxed (--relax-steps), one process;
 3. scaling from 1 to 2 local Dask workers (static energies);
-4. choosing cells per mode (dis_csp.orderings: random with exclusion, distinct, boltzmann, sqs, Ewald pre-screen), and
+4. choosing cells per mode (dis_csp.physics.orderings: random with exclusion, distinct, boltzmann, sqs, Ewald pre-screen), and
    the lowest-Ewald orderings against pymatgen's OrderDisorderedStructureTransformation (its own enumeration + Ewald
    ranking), on a 2x2x1 AgSbTe2 cell (12,870 orderings);
 5. per potential (CHGNet, SevenNet-l3i5): static energies per second on the same cells, how alike they rank the
@@ -13,7 +13,8 @@
 6. scaling over local Dask workers per mode and per potential: run_virtual_cells on each mode's plan with 1, 2, ...
    workers (--workers), static energies, worker start-up and model loading included.
 Usage: python bench/virtual_cells.py [--n-gen 200] [--n-energy 40] [--n-relax 4] [--n-modes 40]
-       [--only modes|potentials|scaling] [--workers 1,2] [--n-scale 400]
+       [--only modes|potentials|scaling] [--workers 1,2] [--n-scale 400] [--quick]
+(--quick: parts 1-4 on a handful of cells, one worker: what the tests run, to catch a broken benchmark)
 """
 import argparse, time, tempfile, warnings
 from pathlib import Path
@@ -29,14 +30,20 @@ def main():
     ap.add_argument("--n-modes", type=int, default=40, help="cells chosen per mode in part 4")
     ap.add_argument("--only", choices=["modes", "potentials", "scaling"], help="run part 4, 5 or 6 only")
     ap.add_argument("--workers", default="1,2", help="Dask worker counts for part 6 (default 1,2: this machine's cores)")
+    ap.add_argument("--quick", action="store_true", help="parts 1-4 on a handful of cells (a smoke run)")
     a = ap.parse_args()
+    if a.quick:
+        a.n_gen, a.n_energy, a.n_relax, a.relax_steps, a.n_scale, a.n_modes = 5, 2, 1, 2, 2, 4
     if a.only == "modes": return modes(a.n_modes)
     if a.only == "potentials": return potentials(a.n_energy)
     if a.only == "scaling": return scaling(a.n_scale, [int(w) for w in a.workers.split(",")])
     warnings.filterwarnings("ignore")
     import torch
     from pymatgen.core import Structure, Lattice, Composition
-    from dis_csp.virtual_cells import plan_supercell, make_cell, cell_properties, run_virtual_cells, chgnet_model, largest_remainder
+    from dis_csp.physics.supercells import plan_supercell, make_cell, largest_remainder
+    from dis_csp.physics.potentials import cell_properties, chgnet_model
+    from dis_csp.physics.orderings import Ensemble
+    from dis_csp.physics.virtual_cells import run_virtual_cells, CellCompute
     s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     print(f"AgSbTe2, 2x2x2 supercells (64 atoms), torch threads {torch.get_num_threads()}")
 
@@ -67,29 +74,32 @@ def main():
 
     with tempfile.TemporaryDirectory() as d:
         rates = {}
-        for workers in (1, 2):
+        for workers in ((1,) if a.quick else (1, 2)):
             t = time.perf_counter()
-            run_virtual_cells(s, Path(d) / f"w{workers}", (2, 2, 2), n=a.n_scale, workers=workers, progress=False)
+            run_virtual_cells(s, Path(d) / f"w{workers}", Ensemble((2, 2, 2), "paper", a.n_scale), CellCompute(workers=workers),
+                              progress=False)
             rates[workers] = a.n_scale / (time.perf_counter() - t)
         print(f"run_virtual_cells, static energies, {a.n_scale} cells (worker start-up and model loading included; "
               f"1 worker = this process with {torch.get_num_threads()} torch threads, 2 workers = Dask processes with 1 thread each):")
         for w, r in rates.items(): print(f"  {w} worker{'s' if w > 1 else ' '}{'':<31}{r:>10.2f}   speed-up {r / rates[1]:.2f}x")
+    if a.quick: modes(a.n_modes)
 
 def modes(n: int, keep: int = 5):
     "Part 4: cells chosen per second per mode, and the Ewald pre-screen against pymatgen's ordering transformation."
     warnings.filterwarnings("ignore")
     from pymatgen.core import Structure, Lattice, Composition
     from pymatgen.transformations.standard_transformations import OrderDisorderedStructureTransformation
-    from dis_csp.orderings import plan_orderings
+    from dis_csp.physics.orderings import plan_orderings, Ensemble
     s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     print(f"choosing cells of AgSbTe2, 2x2x1 (32 atoms), {n} per mode (planning only; no potential):")
     print(f"{'  mode':<44}{'cells/s':>10}")
     for mode in ("paper", "random", "distinct", "boltzmann", "sqs"):
-        t = time.perf_counter(); p = plan_orderings(s, (2, 2, 1), mode, n=n, prescreen="ewald" if mode == "paper" else None, keep=n if mode == "paper" else None)
+        paper = mode == "paper"
+        t = time.perf_counter(); p = plan_orderings(s, Ensemble((2, 2, 1), mode, n, prescreen="ewald" if paper else None, keep=n if paper else None))
         dt = time.perf_counter() - t
         note = f"   ({len(p)} distinct of {p.info['orderings']:,} orderings, enumerated)" if mode == "distinct" else ""
         print(f"{'  ' + mode:<44}{len(p) / dt:>10.1f}{note}")
-    t = time.perf_counter(); ours = plan_orderings(s, (2, 2, 1), "distinct", prescreen="ewald", keep=keep); t_ours = time.perf_counter() - t
+    t = time.perf_counter(); ours = plan_orderings(s, Ensemble((2, 2, 1), "distinct", prescreen="ewald", keep=keep)); t_ours = time.perf_counter() - t
     sup = s.copy(); sup.make_supercell([2, 2, 1]); sup.add_oxidation_state_by_element({"Ag": 1, "Sb": 3, "Te": -2})
     t = time.perf_counter()
     ranked = OrderDisorderedStructureTransformation().apply_transformation(sup, return_ranked_list=keep)
@@ -114,7 +124,8 @@ def potentials(n: int):
     from pymatgen.io.ase import AseAtomsAdaptor
     from ase.optimize import FIRE
     from ase.filters import FrechetCellFilter
-    from dis_csp.virtual_cells import plan_supercell, make_cell, cell_properties, potential_calculator
+    from dis_csp.physics.supercells import plan_supercell, make_cell
+    from dis_csp.physics.potentials import cell_properties, potential_calculator
     s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     plan = plan_supercell(s, (2, 2, 2)); cells = [make_cell(plan, i) for i in range(n)]
     energies, rates = {}, {}
@@ -141,8 +152,8 @@ def scaling(n: int, workers: list[int], sevennet_share: int = 12):
     "Part 6: cells per second of run_virtual_cells per mode and potential as Dask workers are added."
     warnings.filterwarnings("ignore")
     from pymatgen.core import Structure, Lattice, Composition
-    from dis_csp.orderings import plan_orderings
-    from dis_csp.virtual_cells import run_virtual_cells
+    from dis_csp.physics.orderings import Ensemble
+    from dis_csp.physics.virtual_cells import run_virtual_cells, CellCompute
     s = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
     runs = [(mode, "chgnet", n) for mode in ("random", "distinct", "boltzmann", "sqs")] + [("random", "sevennet", max(2, n // sevennet_share))]
     print(f"run_virtual_cells on AgSbTe2 2x2x2 (64 atoms), static energies, cells per second (start-up included; "
@@ -150,14 +161,13 @@ def scaling(n: int, workers: list[int], sevennet_share: int = 12):
     print(f"  {'mode':<11}{'potential':<11}{'cells':>6}" + "".join(f"{f'{w} worker(s)':>14}" for w in workers) + "   speed-up")
     with tempfile.TemporaryDirectory() as d:
         for mode, potential, cells in runs:
-            plan = plan_orderings(s, (2, 2, 2), mode, n=cells)
             rates = []
             for w in workers:
                 t = time.perf_counter()
-                run_virtual_cells(s, Path(d) / f"{mode}_{potential}_{w}", (2, 2, 2), n=len(plan), plan=plan, workers=w,
-                                  potential=potential, progress=False)
-                rates.append(len(plan) / (time.perf_counter() - t))
-            print(f"  {mode:<11}{potential:<11}{len(plan):>6}" + "".join(f"{r:>14.2f}" for r in rates) +
+                s_ = run_virtual_cells(s, Path(d) / f"{mode}_{potential}_{w}", Ensemble((2, 2, 2), mode, cells),
+                                       CellCompute(potential=potential, workers=w), progress=False)
+                rates.append(s_["n_cells"] / (time.perf_counter() - t))
+            print(f"  {mode:<11}{potential:<11}{s_['n_cells']:>6}" + "".join(f"{r:>14.2f}" for r in rates) +
                   f"   {rates[-1] / rates[0]:.2f}x")
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from .core import DisCspError, UsageError, missing_extra_message
 
 # %% auto #0
 __all__ = ['POSITIVE_INT', 'COUNT', 'POSITIVE', 'NON_NEGATIVE', 'SEED', 'COMMANDS', 'SUPERCELL', 'cmd_summary', 'cmd_featurize',
-           'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'parse_settings',
-           'cmd_figures', 'cmd_relax', 'cmd_screen', 'build_parser', 'main']
+           'cmd_train', 'cmd_evaluate', 'cmd_virtual_cells', 'cmd_sample', 'cmd_condition', 'cmd_predict',
+           'parse_settings', 'cmd_figures', 'cmd_relax', 'cmd_screen', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c004a
 def _number(kind, low=None, high=None, above: bool = False):
@@ -42,7 +42,7 @@ def SUPERCELL(text: str) -> tuple[int, int, int]:
     return sc
 
 def _default(fn, name: str):
-    "The default of parameter `name` of library function `fn` (so the CLI never keeps a second copy)."
+    "The default of parameter `name` of library function or settings record `fn` (so the CLI never keeps a second copy)."
     return inspect.signature(fn).parameters[name].default
 
 def _out(p, what: str):
@@ -54,39 +54,39 @@ def _out(p, what: str):
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
     "Print what a CIF source holds."
-    from dis_csp.data import summarize_source
+    from dis_csp.crystals.data import summarize_source
     print(json.dumps(summarize_source(args.source), indent=2))
 
 # %% ../nbs/90_cli.ipynb #c006
 def cmd_featurize(args):
     "Featurize a CIF source into a dataset folder and print the table of counts per reason."
-    from dis_csp.dataset import build_dataset, format_summary
-    kwargs = {k: getattr(args, k) for k in ("symprec", "occupancy_tolerance", "max_sites", "max_multiplicity",
-                                            "max_disordered_sites", "max_species_per_site")}
-    summary = build_dataset(args.input, args.out, processes=args.processes, resume=not args.no_resume,
-                            progress=not args.quiet, timeout=args.timeout, memory_limit_gb=args.memory_limit,
-                            shard_size=args.shard_size, force=args.force, **kwargs)
+    from dis_csp.crystals.dataset import build_dataset, format_summary, BuildOptions
+    from dis_csp.crystals.featurize import FeaturizeSettings
+    settings = FeaturizeSettings(**{k: getattr(args, k) for k in ("symprec", "occupancy_tolerance", "max_sites", "max_multiplicity",
+                                                                  "max_disordered_sites", "max_species_per_site")})
+    options = BuildOptions(args.processes, args.shard_size, args.timeout, args.memory_limit, resume=not args.no_resume)
+    summary = build_dataset(args.input, args.out, settings, options, progress=not args.quiet, force=args.force)
     print(format_summary(summary))
     print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, summary.json")
 
 def _add_featurize(f):
-    from dis_csp.featurize import featurize, analyze_cell
-    from dis_csp.dataset import build_dataset
+    from dis_csp.crystals.featurize import FeaturizeSettings
+    from dis_csp.crystals.dataset import BuildOptions
     f.add_argument("input", help="a .jsonl.gz collection, a folder of .cif files or a .cif")
     _out(f, "dataset folder to write (resumed if it holds an unfinished build of the same source)")
     f.add_argument("--processes", type=COUNT, default=None, help="worker processes (default: all cores; 0: in this process)")
-    f.add_argument("--timeout", type=POSITIVE, default=_default(build_dataset, "timeout"),
+    f.add_argument("--timeout", type=POSITIVE, default=_default(BuildOptions, "timeout"),
                    help="seconds one entry may take (default %(default)s; longer: reason timeout)")
-    f.add_argument("--memory-limit", type=POSITIVE, default=_default(build_dataset, "memory_limit_gb"),
+    f.add_argument("--memory-limit", type=POSITIVE, default=_default(BuildOptions, "memory_limit_gb"),
                    help="GB of memory one worker may add (default %(default)s)")
-    f.add_argument("--shard-size", type=POSITIVE_INT, default=_default(build_dataset, "shard_size"),
+    f.add_argument("--shard-size", type=POSITIVE_INT, default=_default(BuildOptions, "shard_size"),
                    help="entries per saved shard: an interrupted build loses at most this many (default %(default)s)")
-    f.add_argument("--symprec", type=POSITIVE, default=_default(featurize, "symprec"), help="spglib distance tolerance in Å (default %(default)s)")
-    f.add_argument("--occupancy-tolerance", type=_number(float, 1.0), default=_default(featurize, "occupancy_tolerance"),
+    f.add_argument("--symprec", type=POSITIVE, default=_default(FeaturizeSettings, "symprec"), help="spglib distance tolerance in Å (default %(default)s)")
+    f.add_argument("--occupancy-tolerance", type=_number(float, 1.0), default=_default(FeaturizeSettings, "occupancy_tolerance"),
                    help="largest total occupancy scaled to 1 (default %(default)s)")
     for name, what in (("max_sites", "Wyckoff sites per crystal"), ("max_multiplicity", "Wyckoff multiplicity"),
                        ("max_disordered_sites", "disordered sites"), ("max_species_per_site", "elements on one site")):
-        f.add_argument("--" + name.replace("_", "-"), type=POSITIVE_INT, default=_default(analyze_cell, name),
+        f.add_argument("--" + name.replace("_", "-"), type=POSITIVE_INT, default=_default(FeaturizeSettings, name),
                        help=f"paper filter: {what} (default %(default)s)")
     f.add_argument("--no-resume", action="store_true", help="featurize every entry again, even if OUT holds results for it")
     f.set_defaults(func=cmd_featurize)
@@ -94,7 +94,7 @@ def _add_featurize(f):
 # %% ../nbs/90_cli.ipynb #c007
 def _train_overrides(args) -> dict:
     "Dotted configuration changes from train's options (--epochs ..., --weight NAME=VALUE, --set KEY=VALUE)."
-    from dis_csp.config import LossWeights
+    from dis_csp.model.config import LossWeights
     out = {key: getattr(args, name) for name, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),
            ("lr", "train.lr"), ("seed", "train.seed"), ("occupancy_loss", "loss.occupancy")) if getattr(args, name) is not None}
     for item in args.weight or []:
@@ -114,24 +114,24 @@ def _train_overrides(args) -> dict:
 
 def cmd_train(args):
     "Train the VAE on a featurized dataset; a finished run gets its samplers and flag threshold at once."
-    from dis_csp.train import train
-    r = train(args.data, args.out, preset=args.preset, overrides=_train_overrides(args), resume=args.resume, force=args.force,
-              device=args.device, progress=not args.quiet)
+    from dis_csp.model.train import train, TrainRequest
+    request = TrainRequest(args.preset, overrides=_train_overrides(args), resume=args.resume, force=args.force, device=args.device)
+    r = train(args.data, args.out, request, progress=not args.quiet)
     if r["epochs_done"] >= r["epochs"] and int(os.environ.get("RANK", "0")) == 0:
-        from dis_csp.runs import prepare_run
-        prepare_run(args.out, args.data, progress=not args.quiet)
+        from dis_csp.generation.run import Run
+        Run.open(args.out, args.data).prepare(progress=not args.quiet)
     print(f"trained {r['epochs_done']} of {r['epochs']} epochs on {r['n_train']} crystals; best validation loss "
           f"{r['best_val']:.4g}; checkpoints in {args.out}/best.pt and last.pt, curves in {args.out}/history.csv")
 
 # %% ../nbs/90_cli.ipynb #c007_2
 def cmd_evaluate(args):
     "Reconstruction metrics (paper Tables 1-2) of a checkpoint."
-    from dis_csp.evaluate import evaluate
+    from dis_csp.model.evaluate import evaluate
     m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=args.device, force=args.force)
     print(json.dumps(m, indent=2))
 
 def _add_train(t):
-    from dis_csp.config import PRESETS
+    from dis_csp.model.config import PRESETS
     t.add_argument("--data", required=True, help="dataset folder (from `dis-csp featurize`)")
     _out(t, "run folder: split.json, history.csv, best.pt, last.pt, samplers.npz, decoding.json")
     t.add_argument("--preset", choices=list(PRESETS), help="a new run's settings (default: default, "
@@ -161,40 +161,44 @@ def _add_evaluate(e):
 # %% ../nbs/90_cli.ipynb #c008
 def cmd_virtual_cells(args):
     "Virtual cells of a disordered CIF and their property distributions."
-    from dis_csp.orderings import run_orderings
+    from dis_csp.physics.orderings import Ensemble
+    from dis_csp.physics.virtual_cells import run_virtual_cells, CellCompute
+    ensemble = Ensemble(tuple(args.supercell), args.mode, args.n, args.seed, args.temperature, args.prescreen, args.keep,
+                        args.max_distinct, args.dielectric, args.allow_large)
+    compute = CellCompute(not args.no_energy, args.potential, args.relax, args.relax_steps, until_se=args.until_se,
+                          workers=args.workers, scheduler=args.scheduler)
     announce = lambda info: print("cells:", json.dumps(info), flush=True)      # what was planned, before any potential call
-    s = run_orderings(args.cif, args.out, tuple(args.supercell), args.mode, n=args.n, seed=args.seed, temperature=args.temperature,
-                      prescreen=args.prescreen, keep=args.keep, max_distinct=args.max_distinct, until_se=args.until_se,
-                      allow_large=args.allow_large, announce=announce, energy=not args.no_energy, relax=args.relax,
-                      relax_steps=args.relax_steps, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                      force=args.force, potential=args.potential, dielectric=args.dielectric)
+    s = run_virtual_cells(args.cif, args.out, ensemble, compute, progress=not args.quiet, force=args.force, announce=announce)
     print(json.dumps({k: v for k, v in s.items() if k not in ("rounding_error", "convergence")}, indent=2))
     if "convergence" in s: print(f"standard error of the Boltzmann-averaged energy: {s['convergence']['standard_error'][-1]:.4g} eV/atom "
                                  f"after {s['n_cells']} cells")
     print(f"wrote {args.out}/properties.csv, cells.extxyz, summary.json, distributions.html" + (", convergence.html" if "convergence" in s else ""))
 
+# %% ../nbs/90_cli.ipynb #c008_s1
 def _add_virtual_cells(v):
-    from dis_csp.virtual_cells import run_virtual_cells, MAX_CELLS, MAX_CELL_ATOMS, POTENTIALS
-    from dis_csp.orderings import MODES
+    from dis_csp.physics.virtual_cells import CellCompute
+    from dis_csp.physics.supercells import MAX_CELLS, MAX_CELL_ATOMS
+    from dis_csp.physics.potentials import POTENTIALS
+    from dis_csp.physics.orderings import MODES, Ensemble
     v.add_argument("cif", help="a CIF file of a disordered crystal")
-    v.add_argument("--mode", choices=MODES, default="random", help="which cells: random (uniform, split positions never filled "
+    v.add_argument("--mode", choices=MODES, default=_default(Ensemble, "mode"), help="which cells: random (uniform, split positions never filled "
                    "together; default), distinct (symmetry-inequivalent orderings with degeneracies), boltzmann (Monte Carlo "
                    "on an Ewald energy at --temperature), sqs (special quasirandom), paper (uniform, contacts not avoided)")
     v.add_argument("--prescreen", choices=["ewald"], help="draw --n cells, keep the --keep lowest in Ewald energy (oxidation states guessed)")
     v.add_argument("--keep", type=POSITIVE_INT, help="cells kept by --prescreen")
-    v.add_argument("--max-distinct", type=POSITIVE_INT, default=1000, help="distinct mode: enumerate all orderings when at most "
+    v.add_argument("--max-distinct", type=POSITIVE_INT, default=_default(Ensemble, "max_distinct"), help="distinct mode: enumerate all orderings when at most "
                    "this many (else --n uniform cells; default %(default)s)")
     v.add_argument("--until-se", type=POSITIVE, metavar="EV", help="stop before --n cells once the Boltzmann-averaged energy "
                    "per atom has this standard error (eV/atom, e.g. 0.002)")
-    v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(run_virtual_cells, "supercell")), metavar=("NA", "NB", "NC"))
-    v.add_argument("--n", type=POSITIVE_INT, default=_default(run_virtual_cells, "n"), help="number of cells (default %(default)s)")
+    v.add_argument("--supercell", type=POSITIVE_INT, nargs=3, default=list(_default(Ensemble, "supercell")), metavar=("NA", "NB", "NC"))
+    v.add_argument("--n", type=POSITIVE_INT, default=_default(Ensemble, "n"), help="number of cells (default %(default)s)")
     v.add_argument("--seed", type=SEED, default=0)
     v.add_argument("--potential", choices=list(POTENTIALS), default="chgnet", help="universal potential for energies: "
                    + "; ".join(f"{k}: {v[1]}" for k, v in POTENTIALS.items()))
     v.add_argument("--relax", action="store_true", help="relax each cell (atoms and cell) with the potential before taking its energy")
-    v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(run_virtual_cells, "relax_steps"))
+    v.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(CellCompute, "relax_steps"))
     v.add_argument("--no-energy", action="store_true", help="densities only (no CHGNet)")
-    v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(run_virtual_cells, "temperature"),
+    v.add_argument("--temperature", type=NON_NEGATIVE, default=_default(Ensemble, "temperature"),
                    help="for the Boltzmann averages and boltzmann mode (K; default %(default)s)")
     v.add_argument("--dielectric", type=_number(float, 1.0), default=1.0, metavar="EPS", help="boltzmann mode: divide the Ewald "
                    "energy by this relative permittivity (screening; 1: bare formal charges, 5-20: typical ionic solids)")
@@ -208,11 +212,13 @@ def _add_virtual_cells(v):
 # %% ../nbs/90_cli.ipynb #c009
 def cmd_sample(args):
     "Sample crystals from a run's latent space into CIFs, samples.jsonl and metrics.json."
-    from dis_csp.sample import sample_run
-    m = sample_run(args.checkpoint, args.out, args.sampler, n=args.n, mode=args.mode, seed=args.seed, data=args.data,
-                   novelty=not args.no_novelty, progress=not args.quiet, force=args.force, allow_large=args.allow_large,
-                   geometry=not args.no_geometry, commensurate=args.commensurate, charge_balance=args.charge_balance,
-                   framework_novelty=args.framework_novelty, plausibility=args.plausibility, relief=args.relief)
+    from dis_csp.generation.sample import sample_run, SampleRequest
+    request = SampleRequest(args.sampler, args.n, args.seed, novelty=not args.no_novelty, framework_novelty=args.framework_novelty,
+                            plausibility=args.plausibility, allow_large=args.allow_large)
+    run = _run(args, need_data=args.sampler == "test")
+    decoding = run.decode_settings(mode=args.mode, geometry=not args.no_geometry, relief=args.relief,
+                                   charge_balance=args.charge_balance, commensurate=args.commensurate)
+    m = sample_run(run, args.out, request, decoding, progress=not args.quiet, force=args.force)
     keys = ("n_samples", "n_decoded", "generation_error", "sma", "validity_paper", "validity_disorder_aware", "validity_chemistry",
             "charge_neutral", "disordered_share", "uniqueness", "novelty", "novelty_framework", "discarded")
     print(json.dumps({k: m[k] for k in keys}, indent=2))
@@ -222,10 +228,15 @@ def cmd_sample(args):
     print(f"wrote {m['n_decoded']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
     _relax_first(args)
 
+def _run(args, need_data: bool = False):
+    "The `Run` of a command's --checkpoint and --data, opened once (what it computes for a run that lacks it goes to --out)."
+    from dis_csp.generation.run import Run
+    return Run.open(args.checkpoint, args.data, need_data=need_data, extras_in=args.out)
+
 def _relax_first(args):
-    "With --relax N: the first N crystals of a sample/condition output folder relaxed into its relaxed/ (dis_csp.relax)."
+    "With --relax N: the first N crystals of a sample/condition output folder relaxed into its relaxed/ (dis_csp.physics.relax)."
     if not args.relax: return
-    from dis_csp.relax import relax_run
+    from dis_csp.physics.relax import relax_run
     s = relax_run(args.out, Path(args.out) / "relaxed", limit=args.relax, progress=not args.quiet)
     keys = ("n", "problems", "median_energy_drop", "median_volume_change", "plausibility_before", "plausibility_after", "crystals_per_minute")
     print("relaxation (CHGNet):", json.dumps({k: s.get(k) for k in keys}, indent=2))
@@ -234,32 +245,35 @@ def _relax_first(args):
 # %% ../nbs/90_cli.ipynb #c009_2
 def cmd_condition(args):
     "Conditioned generation by gradient descent in latent space."
-    from dis_csp.condition import Conditions, Search, condition_run
+    from dis_csp.generation.condition import Conditions, Search, condition_run
     cond = Conditions(args.spacegroup, args.elements, allow_other_elements=args.allow_other_elements,
-                      disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy)
-    m = condition_run(args.checkpoint, args.out, cond, Search(n=args.n, seed=args.seed, steps=args.steps, lr=args.lr),
-                      data=args.data, progress=not args.quiet, force=args.force)
+                      disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy,
+                      formula=args.formula)
+    search = Search(n=args.n, seed=args.seed, steps=args.steps, lr=args.lr)
+    m = condition_run(_run(args), args.out, cond, search, progress=not args.quiet, force=args.force)
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "yield", "per_condition", "discarded")}, indent=2))
     print(f"wrote {m['n']} CIFs to {args.out}/cifs, {args.out}/samples.jsonl and metrics.json")
     _relax_first(args)
 
+# %% ../nbs/90_cli.ipynb #c009_2_s1
 def _add_sample(s):
-    from dis_csp.sample import sample_run, MAX_SAMPLES
+    from dis_csp.generation.sample import SampleRequest, MAX_SAMPLES
+    from dis_csp.generation.decoding import DecodeSettings
     s.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
-    s.add_argument("--sampler", default=_default(sample_run, "sampler"), choices=["kde", "gmm", "gaussian", "test"],
+    s.add_argument("--sampler", default=_default(SampleRequest, "sampler"), choices=["kde", "gmm", "gaussian", "test"],
                    help="latent sampler; 'test' encodes the run's test split (default %(default)s)")
-    s.add_argument("--n", type=POSITIVE_INT, default=_default(sample_run, "n"),
+    s.add_argument("--n", type=POSITIVE_INT, default=_default(SampleRequest, "n"),
                    help="number of samples (for 'test': at most this many; default %(default)s)")
-    s.add_argument("--mode", default=_default(sample_run, "mode"), choices=["constrained", "raw"],
+    s.add_argument("--mode", default=_default(DecodeSettings, "mode"), choices=["constrained", "raw"],
                    help="constrained: valid by construction (default); raw: the paper's argmax + discard")
     s.add_argument("--seed", type=SEED, default=0)
     s.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     s.add_argument("--no-novelty", action="store_true", help="skip uniqueness and novelty (structure matching)")
     s.add_argument("--framework-novelty", action="store_true", help="also count as not novel a crystal whose framework "
                    "(species ignored) is a training crystal's: an element substitution or ordered variant (minutes per 1,000)")
-    s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.geometry): "
+    s.add_argument("--no-geometry", action="store_true", help="constrained mode without the distance repair (dis_csp.generation.geometry): "
                    "crystals may hold pairs closer than real crystals allow")
-    s.add_argument("--relief", type=_number(float, 0.0, 1.2), default=0.9, metavar="FRACTION",
+    s.add_argument("--relief", type=_number(float, 0.0, 1.2), default=_default(DecodeSettings, "relief"), metavar="FRACTION",
                    help="ease contacts shorter than FRACTION x the element pair's typical distance in real crystals "
                         "(FRACTION - 0.05 for two atoms of one element; free Wyckoff parameters, then the lattice by at "
                         "most 5 %%; 0: off; default 0.9)")
@@ -280,8 +294,9 @@ def _add_relax_option(p):
                    "Wyckoff letters and occupancies kept (about 30 s each on 2 cores): relaxed/ with energies, energy drop, "
                    "volume change and plausibility before and after (see `dis-csp relax`)")
 
+# %% ../nbs/90_cli.ipynb #c009_2_s2
 def _add_condition(c):
-    from dis_csp.condition import Search, MAX_CANDIDATES
+    from dis_csp.generation.condition import Search, MAX_CANDIDATES
     c.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
     c.add_argument("--spacegroup", type=int, help="space group number (1-230)")
     c.add_argument("--elements", help="comma-separated element set, e.g. Li,P,O (exact unless --allow-other-elements)")
@@ -289,6 +304,8 @@ def _add_condition(c):
     c.add_argument("--disordered-sites", type=COUNT, help="number of disordered Wyckoff sites")
     c.add_argument("--site-element", help="an element that must sit on a disordered site")
     c.add_argument("--occupancy", help="ELEMENT:FRACTION on a disordered site, e.g. Mg:0.5")
+    c.add_argument("--formula", help="the composition, e.g. LiCo0.97Ni0.03O2 (each element's share within 0.05; "
+                   "`dis-csp predict` answers a formula better)")
     c.add_argument("--n", type=_number(int, 1, MAX_CANDIDATES), default=Search.n, help="number of candidates (default %(default)s)")
     c.add_argument("--steps", type=_number(int, 1, 100_000), default=Search.steps, help="Adam steps (default %(default)s)")
     c.add_argument("--lr", type=POSITIVE, default=Search.lr, help="Adam learning rate (default %(default)s)")
@@ -297,6 +314,39 @@ def _add_condition(c):
     _add_relax_option(c)
     _out(c, "folder for cifs/, samples.jsonl, metrics.json")
     c.set_defaults(func=cmd_condition)
+
+# %% ../nbs/90_cli.ipynb #c009_3
+def cmd_predict(args):
+    "Crystal structure prediction: each formula's likely structures, ranked."
+    from dis_csp.generation.predict import PredictSettings, predict_run, read_queries, default_template_pool, pool_with
+    from dis_csp.present.views import predictions_page
+    from dis_csp.generation.run import Run
+    queries = read_queries(args.formulas, args.formulas_file)
+    settings = PredictSettings(n=args.n, routes=args.routes, space_group=args.spacegroup, max_atoms=args.max_atoms,
+                               relax=args.relax, seed=args.seed)
+    pool = pool_with(default_template_pool(), args.templates) if args.templates else None
+    run = Run.open(args.checkpoint, args.data) if "latent" in settings.routes else None
+    m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, page=predictions_page)
+    print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query")}, indent=2))
+    print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json and index.html")
+
+def _add_predict(p):
+    from dis_csp.generation.predict import PredictSettings
+    p.add_argument("formulas", nargs="*", help="formulas, e.g. LiCo0.97Ni0.03O2 Li0.33La0.56TiO3 '(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O'")
+    p.add_argument("--formulas", dest="formulas_file", metavar="FILE", help="a CSV with columns id,formula, or one formula per line")
+    p.add_argument("--n", type=_number(int, 1, 1000), default=_default(PredictSettings, "n"), help="candidates per formula (default %(default)s)")
+    p.add_argument("--spacegroup", type=_number(int, 1, 230), help="only this space group")
+    p.add_argument("--max-atoms", type=POSITIVE_INT, help="atom positions per cell at most (default: the most a template holds)")
+    p.add_argument("--routes", default="templates,latent", help="templates (known structures the composition fits), latent "
+                   "(the model's latent space, optimized for the composition), or both (default %(default)s)")
+    p.add_argument("--templates", metavar="DATASET", help="add the crystals of a `dis-csp featurize` folder to the templates")
+    p.add_argument("--relax", type=COUNT, default=0, metavar="N", help="relax the best N of each formula with CHGNet and rank "
+                   "them by energy (about a minute each on 2 cores)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
+    p.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    _out(p, "folder for predictions.jsonl, cifs/, metrics.json, index.html")
+    p.set_defaults(func=cmd_predict)
 
 # %% ../nbs/90_cli.ipynb #c010
 def parse_settings(items) -> dict:
@@ -314,15 +364,18 @@ def parse_settings(items) -> dict:
 # %% ../nbs/90_cli.ipynb #c010_2
 def cmd_figures(args):
     "Execute every paper notebook on a run with papermill; write OUT/index.html."
-    from dis_csp.figures import render_figures
-    res = render_figures(args.run, args.out, data=args.data, only=args.only, overrides=parse_settings(args.set),
-                         rerun=args.rerun, progress=not args.quiet, force=args.force)
+    from dis_csp.present.figures import render_figures, chosen_notebooks, check_overrides, paper_notebook_dir
+    from dis_csp.generation.run import Run
+    overrides = parse_settings(args.set)
+    chosen_notebooks(args.only); check_overrides(overrides, paper_notebook_dir())            # the request checked before the run is read
+    run = Run.open(args.run, args.data, need_data=True)
+    res = render_figures(run, args.out, args.only, overrides, rerun=args.rerun, progress=not args.quiet, force=args.force)
     for r in res: print(f"{r['name']:<12}{r['status']:<12}{r['seconds']:>8} s  {r.get('error', '')}")
     print(f"wrote {args.out}/index.html")
     if any(r["status"] == "failed" for r in res): raise DisCspError(f"{sum(r['status'] == 'failed' for r in res)} notebook(s) failed")
 
 def _add_figures(f):
-    from dis_csp.figures import PAPER_NOTEBOOKS
+    from dis_csp.present.figures import PAPER_NOTEBOOKS
     f.add_argument("--run", help="a run folder (best.pt, history.csv) or a shipped model's name (default: the shipped model)")
     f.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     f.add_argument("--only", nargs="+", metavar="NAME", help=f"some of: {' '.join(nb.name for nb in PAPER_NOTEBOOKS)}")
@@ -335,18 +388,18 @@ def _add_figures(f):
 # %% ../nbs/90_cli.ipynb #c010c
 def cmd_relax(args):
     "Relax generated or real disordered crystals with CHGNet, symmetry and occupancies kept."
-    from dis_csp.relax import relax_run
-    s = relax_run(args.source, args.out, ensemble=args.ensemble, steps=args.steps, seed=args.seed, limit=args.n,
-                  score=not args.no_score, progress=not args.quiet, force=args.force)
+    from dis_csp.physics.relax import relax_run, RelaxSettings
+    settings = RelaxSettings(ensemble=args.ensemble, steps=args.steps, seed=args.seed, score=not args.no_score)
+    s = relax_run(args.source, args.out, settings, limit=args.n, progress=not args.quiet, force=args.force)
     print(json.dumps(s, indent=2))
     print(f"wrote {args.out}/cifs, relax.csv, relaxed.jsonl and summary.json")
 
 def _add_relax(r):
-    from dis_csp.relax import relax_run
+    from dis_csp.physics.relax import RelaxSettings
     r.add_argument("source", help="a .cif, a folder of .cif files, a collection, or the --out folder of `dis-csp sample` / `condition`")
-    r.add_argument("--ensemble", type=POSITIVE_INT, default=_default(relax_run, "ensemble"),
+    r.add_argument("--ensemble", type=POSITIVE_INT, default=_default(RelaxSettings, "ensemble"),
                    help="ordered realizations whose mean energy is minimized (default %(default)s)")
-    r.add_argument("--steps", type=POSITIVE_INT, default=_default(relax_run, "steps"), help="L-BFGS iterations at most (default %(default)s)")
+    r.add_argument("--steps", type=POSITIVE_INT, default=_default(RelaxSettings, "steps"), help="L-BFGS iterations at most (default %(default)s)")
     r.add_argument("--n", type=POSITIVE_INT, help="relax only the first N crystals")
     r.add_argument("--seed", type=SEED, default=0)
     r.add_argument("--no-score", action="store_true", help="skip the plausibility score before and after (two CHGNet runs per crystal)")
@@ -355,19 +408,19 @@ def _add_relax(r):
 
 def cmd_screen(args):
     "Screen generated (or any) disordered crystals by their virtual cells."
-    from dis_csp.screen import screen_run
-    s = screen_run(args.source, args.out, cells=args.cells, seed=args.seed, temperature=args.temperature,
-                   relax_steps=args.relax_steps, limit=args.n, progress=not args.quiet, force=args.force)
+    from dis_csp.physics.screen import screen_run, ScreenSettings
+    settings = ScreenSettings(args.cells, args.seed, args.temperature, args.relax_steps)
+    s = screen_run(args.source, args.out, settings, limit=args.n, progress=not args.quiet, force=args.force)
     print(json.dumps(s, indent=2))
     print(f"wrote {args.out}/screen.csv (ranked), screen.html and summary.json")
 
 def _add_screen(r):
-    from dis_csp.screen import screen_run
+    from dis_csp.physics.screen import ScreenSettings
     r.add_argument("source", help="a .cif, a folder of .cif files, a collection, or the --out folder of `dis-csp sample` / `condition`")
-    r.add_argument("--cells", type=POSITIVE_INT, default=_default(screen_run, "cells"), help="ordered cells per crystal (default %(default)s)")
-    r.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(screen_run, "relax_steps"),
+    r.add_argument("--cells", type=POSITIVE_INT, default=_default(ScreenSettings, "cells"), help="ordered cells per crystal (default %(default)s)")
+    r.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(ScreenSettings, "relax_steps"),
                    help="FIRE steps of the atoms whose energy release ranks the crystals (default %(default)s)")
-    r.add_argument("--temperature", type=NON_NEGATIVE, default=_default(screen_run, "temperature"), help="for the Boltzmann average (K)")
+    r.add_argument("--temperature", type=NON_NEGATIVE, default=_default(ScreenSettings, "temperature"), help="for the Boltzmann average (K)")
     r.add_argument("--n", type=POSITIVE_INT, help="screen only the first N crystals")
     r.add_argument("--seed", type=SEED, default=0)
     _out(r, "folder for screen.csv, screen.html, summary.json, done/ (an interrupted run resumes)")
@@ -387,6 +440,7 @@ COMMANDS = {   # name: (the function that adds its options, one line of help)
     "virtual-cells": (_add_virtual_cells, "ordered supercells of a disordered crystal and their property distributions"),
     "sample": (_add_sample, "generate crystals from a run's latent space (paper Table 3)"),
     "condition": (_add_condition, "generate crystals meeting conditions (gradient descent in latent space)"),
+    "predict": (_add_predict, "crystal structure prediction: a formula's likely structures, ranked"),
     "relax": (_add_relax, "relax crystals with a universal potential (CHGNet), space group and occupancies kept"),
     "screen": (_add_screen, "rank crystals by the CHGNet energies of their virtual cells (relaxation drop, binding)"),
     "figures": (_add_figures, "render every paper figure and table of a run (papermill) + index.html"),

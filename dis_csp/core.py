@@ -10,7 +10,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['EXTRA_OF', 'DisCspError', 'UsageError', 'check_seed', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json',
            'safe_name', 'text_sha256', 'file_sha256', 'MissingExtra', 'missing_extra_message', 'require', 'repo_root',
-           'default_collection']
+           'default_collection', 'cache_dir', 'source_fingerprint']
 
 # %% ../nbs/00_core.ipynb #c005
 class DisCspError(Exception):
@@ -141,3 +141,21 @@ def default_collection(sample: bool = False) -> Path:
         raise UsageError(f"{path}: the embedded collection is not here (an installed copy has no data/); "
                           "pass the path of a .jsonl.gz collection, a folder of CIFs or a .cif file")
     return path
+
+# %% ../nbs/00_core.ipynb #c013b
+def cache_dir() -> Path:
+    "Where dis-csp keeps what it can rebuild: `$DIS_CSP_CACHE`, else `$XDG_CACHE_HOME/dis-csp`, else `~/.cache/dis-csp`."
+    if os.environ.get("DIS_CSP_CACHE"): return Path(os.environ["DIS_CSP_CACHE"]).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser().resolve() / "dis-csp"
+
+# %% ../nbs/00_core.ipynb #c013c
+def source_fingerprint(*files: str | os.PathLike) -> str:
+    "16 hex digits of sha256 over this package's Python source and `files`: what a cached artefact was made from."
+    import dis_csp
+    root, h = Path(dis_csp.__file__).resolve().parent, hashlib.sha256()
+    for p in sorted(root.rglob("*.py")): h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    for f in files:
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""): h.update(block)
+    return h.hexdigest()[:16]

@@ -1,4 +1,4 @@
-import gzip, json, subprocess, sys
+import gzip, json, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -25,21 +25,37 @@ def featurized(source, tmp_path_factory, name: str):
     assert r.returncode == 0, r.stderr
     return d
 
+def shared_copy(made: Path, tmp_path_factory, name: str) -> Path:
+    "A private copy of a folder from the shared cache (tests may write into theirs)."
+    return Path(shutil.copytree(made, tmp_path_factory.mktemp(name) / made.name))
+
+
 @pytest.fixture(scope="session")
 def sample_dataset(tmp_path_factory):
-    "The 200-entry sample, featurized."
-    return featurized(SAMPLE, tmp_path_factory, "ds")
-
-@pytest.fixture(scope="session")
-def tiny_run(sample_dataset, tmp_path_factory):
-    "A run of the tiny preset (3 epochs) on the sample."
-    out = tmp_path_factory.mktemp("run") / "run"
-    r = run("train", "--data", sample_dataset, "--out", out, "--preset", "tiny", "--quiet")
-    assert r.returncode == 0, r.stderr
-    return out
+    "The 200-entry sample, featurized (the shared demo run's dataset)."
+    from dis_csp.generation.run import tiny_demo_run
+    return shared_copy(tiny_demo_run().parent / "dataset", tmp_path_factory, "ds")
 
 
 @pytest.fixture(scope="session")
-def full_dataset(tmp_path_factory):
-    "The embedded collection, featurized (what the shipped model was trained and is tested on)."
-    return featurized(COLLECTION, tmp_path_factory, "full")
+def tiny_run(tmp_path_factory):
+    "A run of the tiny preset (3 epochs) on the sample: a copy of the shared demo run (`dis-csp train` has its own tests)."
+    from dis_csp.generation.run import tiny_demo_run
+    return shared_copy(tiny_demo_run(), tmp_path_factory, "run")
+
+
+@pytest.fixture(scope="session")
+def full_dataset():
+    "The embedded collection, featurized (what the shipped model was trained and is tested on); made once per version of the code, read only."
+    from filelock import FileLock
+    from dis_csp.core import cache_dir, source_fingerprint
+    folder = cache_dir() / f"collection-{source_fingerprint(COLLECTION)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".making")):
+        if not (folder / "dataset" / "done").exists():
+            r = run("featurize", COLLECTION, "--out", folder / "dataset", "--quiet", "--processes", "2")
+            assert r.returncode == 0, r.stderr
+            (folder / "dataset" / "done").write_text("")
+        for old in cache_dir().glob("collection-*"):
+            if old != folder: shutil.rmtree(old, ignore_errors=True)
+    return folder / "dataset"

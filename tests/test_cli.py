@@ -1,8 +1,8 @@
 """The console script as a user runs it."""
-import json, subprocess, sys, shutil
+import json, re, subprocess, sys, shutil
 from pathlib import Path
 import dis_csp
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 
 def run(*args):
     exe = shutil.which("dis-csp") or str(Path(sys.executable).parent / "dis-csp")
@@ -13,6 +13,8 @@ def test_help_and_version():
     assert r.returncode == 0 and "usage: dis-csp" in r.stdout and "summary" in r.stdout
     r = run("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"dis-csp {dis_csp.__version__}"
+    newest = re.search(r"^## (\d+\.\d+\.\d+)", (ROOT / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert dis_csp.__version__ == newest, "the version is the newest release of CHANGELOG.md"
 
 def test_summary_command():
     r = run("summary", str(SAMPLE))
@@ -26,8 +28,8 @@ def test_bad_source_is_one_clear_line():
 
 
 def test_relax_command(tmp_path):
-    from dis_csp.crystal import WyckoffCrystal, WyckoffSite
-    from dis_csp.reconstruct import to_cif
+    from dis_csp.crystals.crystal import WyckoffCrystal, WyckoffSite
+    from dis_csp.crystals.reconstruct import to_cif
     r = run("relax", str(tmp_path / "none"), "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "no such file or folder" in r.stderr and "Traceback" not in r.stderr
     r = run("relax", str(tmp_path), "--out", str(tmp_path / "o"), "--ensemble", "0")
@@ -48,8 +50,8 @@ def test_relax_command(tmp_path):
 
 def test_screen_command(tmp_path):
     "dis-csp screen: crystals ranked by their cells' relaxation drop; a misplaced crystal after the real one; bad options refused."
-    from dis_csp.crystal import WyckoffCrystal, WyckoffSite
-    from dis_csp.reconstruct import to_cif
+    from dis_csp.crystals.crystal import WyckoffCrystal, WyckoffSite
+    from dis_csp.crystals.reconstruct import to_cif
     (tmp_path / "cifs").mkdir()
     sites = lambda z: [WyckoffSite("b", 2, (1 / 3, 2 / 3, 0), {"Al": 0.5, "Ga": 0.5}, True), WyckoffSite("b", 2, (1 / 3, 2 / 3, z), {"N": 1.0}, False)]
     for name, z in (("AlGaN", 0.38), ("AlGaN_misplaced", 0.26)):      # N 0.6 Å off its place in the second

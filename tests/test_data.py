@@ -2,7 +2,7 @@
 import collections, gzip, hashlib, json, os
 from pathlib import Path
 import pytest
-from dis_csp.data import iter_cifs, LoadReport, DataSourceError, summarize_source
+from dis_csp.crystals.data import iter_cifs, LoadReport, DataSourceError, summarize_source
 from conftest import SAMPLE, COLLECTION, ROOT
 
 CHECKSUMS = {  # also listed in data/README.md

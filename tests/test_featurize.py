@@ -4,18 +4,18 @@ import numpy as np
 import pytest, spglib
 from pymatgen.core import Structure, Lattice, Composition
 from pymatgen.io.cif import CifParser
-from dis_csp.featurize import featurize, FeaturizeError, REASONS
-from dis_csp.representation import encode, decode
-from dis_csp.reconstruct import to_structure, to_cif
-from dis_csp.compare import roundtrip_problem, disorder_matcher
-from dis_csp.symmetry import _op_to_xyz
-from dis_csp.data import iter_cifs
+from dis_csp.crystals.featurize import featurize, FeaturizeError, REASONS
+from dis_csp.crystals.representation import encode, decode
+from dis_csp.crystals.reconstruct import to_structure, to_cif
+from dis_csp.crystals.compare import roundtrip_problem, disorder_matcher
+from dis_csp.crystals.symmetry import operation_xyz
+from dis_csp.crystals.data import iter_cifs
 from conftest import SAMPLE
 
 def make_cif(name, abc_angles, hall, atoms):
     "A CIF with the operations of spglib Hall setting `hall` and atoms (label, symbol, x, y, z, occ)."
     sym = spglib.get_symmetry_from_database(hall)
-    ops = [_op_to_xyz(r, t) for r, t in zip(sym["rotations"], sym["translations"])]
+    ops = [operation_xyz(r, t) for r, t in zip(sym["rotations"], sym["translations"])]
     a, b, c, al, be, ga = abc_angles
     lines = [f"data_{name}", f"_cell_length_a {a}", f"_cell_length_b {b}", f"_cell_length_c {c}",
              f"_cell_angle_alpha {al}", f"_cell_angle_beta {be}", f"_cell_angle_gamma {ga}",

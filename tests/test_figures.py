@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import run
 
-QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "table3.relax_steps=3", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
+QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "table3.relax_steps=3", "table3.physics_samplers=kde", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
          "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5", "fig11.n_cells_modes=3"]
 
 
@@ -18,7 +18,7 @@ def figures(tiny_run, tmp_path_factory):
 
 
 def test_every_notebook_ran(figures):
-    from dis_csp.figures import PAPER_NOTEBOOKS
+    from dis_csp.present.figures import PAPER_NOTEBOOKS
     out, stdout = figures
     for nb in PAPER_NOTEBOOKS:
         assert (out / "notebooks" / nb.notebook).exists(), nb.notebook
@@ -34,7 +34,7 @@ def test_tables_and_figures_written(figures):
     assert len(t3) == 11 and "SMA (paper)" in t3[0]                # header + 3 samplers and the test set x 2 modes
     assert "constrained, --charge-balance" in t3[9]                 # + the KDE samples charge balanced
     assert "plausible (CHGNet)" in t3[0] and t3[-1].startswith("real test crystals")   # + the real test crystals' plausibility
-    assert "plausible after relaxation" in t3[0]                     # the first constrained crystal of each sampler relaxed
+    assert "plausible after relaxation" in t3[0]                     # the first constrained KDE crystal relaxed
     assert len((out / "tables_1_2" / "tables_1_2.csv").read_text().splitlines()) == 18
     for f in ("fig4/fig4_latent_space.html", "fig5/fig5_gallery.html", "fig12/fig12_conditioned.html",
               "fig12/fig12_success.csv", "fig11/fig11_modes.html", "fig7/fig7_training_curves.html", "fig2/fig2_data_distribution.html"):

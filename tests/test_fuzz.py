@@ -6,8 +6,8 @@ import gzip, json, os, signal
 from contextlib import contextmanager
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
-from dis_csp.featurize import featurize, FeaturizeError, REASONS
-from dis_csp.crystal import WyckoffCrystal
+from dis_csp.crystals.featurize import featurize, FeaturizeError, REASONS
+from dis_csp.crystals.crystal import WyckoffCrystal
 from conftest import SAMPLE
 
 with gzip.open(SAMPLE, "rt") as f: TEXTS = [json.loads(l)["cif_text"].encode() for l in f][:60]

@@ -103,7 +103,8 @@ def test_commensurate_occupancies_from_the_command_line(tmp_path):
     r = run("sample", "--n", 12, "--commensurate", "2x2x2", "--out", tmp_path / "c", "--quiet", "--no-novelty")
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "c" / "metrics.json").read_text())
-    assert m["commensurate"]["supercell"] == [2, 2, 2] and 0 <= m["commensurate"]["max_change"] < 1 / 8
+    rounding = m["repairs"]["commensurate"]
+    assert m["commensurate"] == rounding["supercell"] == [2, 2, 2] and 0 <= rounding["max_change"] < 1 / 8
     for line in (tmp_path / "c" / "samples.jsonl").read_text().splitlines():
         rec = json.loads(line)
         for site in (rec["crystal"] or {"sites": []})["sites"]:
@@ -151,17 +152,18 @@ def test_relief_from_the_command_line(tmp_path):
 
 def test_charge_balance_from_the_command_line(tmp_path):
     "--charge-balance: every kept crystal is neutral by SMACT's states (the balancing used pymatgen's); the rest counted."
-    from dis_csp.crystal import WyckoffCrystal
-    from dis_csp.metrics import charge_neutral
+    from dis_csp.crystals.crystal import WyckoffCrystal
+    from dis_csp.crystals.chemistry import charge_neutral
     r = run("sample", "--n", 30, "--charge-balance", "--out", tmp_path / "b", "--quiet", "--no-novelty")
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "b" / "metrics.json").read_text())
     recs = [json.loads(l) for l in (tmp_path / "b" / "samples.jsonl").read_text().splitlines()]
     kept = [WyckoffCrystal.from_dict(r["crystal"]) for r in recs if r["crystal"]]
     assert all(charge_neutral(x.composition) for x in kept)
-    assert m["charge_balance"]["unbalanced"] == m["discarded"].get("charge_unbalanced", 0) == \
+    balance = m["repairs"]["charge_balance"]
+    assert m["charge_balance"] is True and balance["unbalanced"] == m["discarded"].get("charge_unbalanced", 0) == \
         sum(r["discarded"] == "charge_unbalanced" for r in recs)
-    assert 0 <= m["charge_balance"]["max_change"] <= 0.25 and m["charge_neutral"] == 1.0
+    assert 0 <= balance["max_change"] <= 0.25 and m["charge_neutral"] == 1.0
 
 
 def test_framework_novelty_is_at_most_novelty(full_dataset, tmp_path):
@@ -178,7 +180,7 @@ def test_sample_relax_from_the_command_line(tmp_path):
     "--relax N: the first N samples relaxed into relaxed/ with group, letters and occupancies kept; new samples drop it."
     from pymatgen.core import Structure
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-    from dis_csp.crystal import WyckoffCrystal
+    from dis_csp.crystals.crystal import WyckoffCrystal
     r = run("sample", "--n", 6, "--relax", 1, "--out", tmp_path / "r", "--quiet", "--no-novelty")
     assert r.returncode == 0, r.stderr
     assert "relaxation (CHGNet)" in r.stdout
@@ -198,7 +200,7 @@ def test_sample_relax_from_the_command_line(tmp_path):
 
 def test_condition_relax_from_the_command_line(tmp_path):
     "condition --relax 1: the first candidate relaxed into relaxed/, its group and occupancies kept."
-    from dis_csp.crystal import WyckoffCrystal
+    from dis_csp.crystals.crystal import WyckoffCrystal
     r = run("condition", "--spacegroup", 225, "--elements", "Cu,Au", "--disordered-sites", 1, "--n", 2, "--steps", 30,
             "--relax", 1, "--out", tmp_path / "c", "--quiet")
     assert r.returncode == 0, r.stderr

@@ -1,6 +1,6 @@
 """Distances of generated crystals: the shipped bounds are what the tool makes from the collection's training split,
 real test crystals pass them, and every CIF `dis-csp sample` writes passes them when read back by pymatgen, with the
-distances computed by pymatgen (not by dis_csp.geometry)."""
+distances computed by pymatgen (not by dis_csp.generation.geometry)."""
 import json, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np
@@ -40,7 +40,7 @@ def _independent_clashes(structure, bounds, split_floor=0.5):
 def test_emitted_cifs_have_no_clash_when_read_back(tiny_run, tmp_path):
     "Even a 3-epoch model's samples, decoded (constrained), have no clash in the CIFs as pymatgen reads them."
     from pymatgen.io.cif import CifParser
-    from dis_csp.geometry import default_pair_bounds
+    from dis_csp.crystals.contacts import default_pair_bounds
     out = tmp_path / "s"
     r = run("sample", "--checkpoint", tiny_run / "best.pt", "--sampler", "kde", "--n", 60, "--seed", 5, "--out", out,
             "--quiet", "--no-novelty")
@@ -62,14 +62,11 @@ def test_emitted_cifs_have_no_clash_when_read_back(tiny_run, tmp_path):
 def test_a_push_onto_a_special_position_is_refused_not_raised(tmp_path, monkeypatch):
     "Regression: GMM sample 183 (seed 0) of the shipped model had a 48i site pushed onto 24d while moving free parameters."
     monkeypatch.setenv("DIS_CSP_CACHE", str(tmp_path))
-    from dis_csp.model import load
-    from dis_csp.pretrained import resolve_checkpoint
-    from dis_csp.samplers import samplers_for
-    from dis_csp.generate import head_probabilities, decode_heads
-    from dis_csp.geometry import clashes, default_pair_bounds, HARD_FLOOR
-    checkpoint = resolve_checkpoint()
-    model, scaler = load(checkpoint)
-    z = samplers_for(checkpoint, need=["gmm"], progress=False)["gmm"].sample(300, 0)[183:184]
-    h = {k: v[0] for k, v in head_probabilities(model, scaler, z).items()}
+    from dis_csp.generation.run import Run
+    from dis_csp.generation.decoding import head_probabilities, decode_heads
+    from dis_csp.crystals.contacts import clashes, default_pair_bounds, HARD_FLOOR
+    run = Run.open()
+    z = run.samplers(need=["gmm"], progress=False)["gmm"].sample(300, 0)[183:184]
+    h = {k: v[0] for k, v in head_probabilities(run.model, run.scaler, z).items()}
     d = decode_heads(h)
     assert d.crystal is None or not clashes(d.crystal, default_pair_bounds(), HARD_FLOOR)

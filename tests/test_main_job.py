@@ -25,7 +25,7 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     assert len(list((out / "samples" / "kde" / "cifs").glob("*.cif"))) == 8
     assert json.loads((out / "samples" / "kde" / "metrics.json").read_text())["plausibility"]["n_requested"] == 1
     balanced = json.loads((out / "samples" / "kde_charge_balanced" / "metrics.json").read_text())   # step 5a
-    assert balanced["n_samples"] == 8 and balanced["charge_balance"]["unbalanced"] == balanced["discarded"].get("charge_unbalanced", 0)
+    assert balanced["n_samples"] == 8 and balanced["repairs"]["charge_balance"]["unbalanced"] == balanced["discarded"].get("charge_unbalanced", 0)
     assert balanced["n_decoded"] == 0 or balanced["charge_neutral"] == 1.0
     for name in ("pnma_LiPO_1dis", "pnma_LiPO_Li0.5", "fm3m_CuAu_1dis"):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
@@ -33,10 +33,11 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     assert json.loads((out / "relaxed" / "kde" / "summary.json").read_text())["n"] == 1          # step 5b
     check = json.loads((out / "relaxed" / "independent_check.json").read_text())                 # step 5b', and step 7
     assert check["made_by"]["tool"] == "tools/independent_check.py" and "== 5b'" in r.stdout  # accepted the folder after it
+    assert "the main job took" in r.stdout                                  # its total time, at the end
     again = main_job(tmp_path, "--train")                                # everything up to date: nothing redone
     assert again.returncode == 0 and "trained 3 of 3 epochs" in again.stdout
 
 
 def test_main_job_refuses_unknown_options(tmp_path):
     r = main_job(tmp_path, "--trian")
-    assert r.returncode == 2 and "unknown option --trian" in r.stderr
+    assert r.returncode == 2 and "unknown option --trian" in r.stderr and "--full" in r.stderr

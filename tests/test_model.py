@@ -15,7 +15,7 @@ def test_run_folder_contents(tiny_run):
     n = sum(len(v) for v in split.values())
     assert abs(len(split["train"]) - 0.7 * n) <= 1 and abs(len(split["test"]) - 0.2 * n) <= 1
     ck = torch.load(tiny_run / "best.pt", weights_only=True)
-    assert ck["format"] == "dis-csp-vae/2" and "scaler" in ck and "layout" in ck and set(ck["config"]) == {"model", "loss", "train", "augment"}
+    assert ck["format"] == "dis-csp-vae/3" and "scaler" in ck and "layout" in ck and set(ck["config"]) == {"model", "loss", "train", "augment"}
     header = (tiny_run / "history.csv").read_text().splitlines()[0].split(",")
     for term in ("kl", "space_group", "lattice", "occupancy", "multiplicity", "letter", "disordered", "coordinates"):
         assert term in header
@@ -33,7 +33,7 @@ def test_evaluate_on_dataset_uses_test_split(tiny_run, sample_dataset, tmp_path)
         assert 0.0 <= v <= 1.0
 
 def test_evaluate_on_a_folder_of_cifs_counts_rejections(tiny_run, tmp_path):
-    from dis_csp.data import iter_cifs
+    from dis_csp.crystals.data import iter_cifs
     folder = tmp_path / "cifs"; folder.mkdir()
     for i, (cid, text, _) in enumerate(iter_cifs(SAMPLE)):
         if i == 12: break
@@ -58,14 +58,14 @@ def test_bad_checkpoints_are_clear_errors(tmp_path, sample_dataset, payload, rea
     assert r.returncode == 1 and "Traceback" not in r.stderr and f"bad.pt: {reason}" in r.stderr
 
 def test_resume_continues_exactly(sample_dataset, tmp_path):
-    from dis_csp.train import train
-    from dis_csp.model import read_checkpoint
-    from dis_csp.config import PRESETS
+    from dis_csp.model.train import train, TrainRequest
+    from dis_csp.model.vae import read_checkpoint
+    from dis_csp.model.config import PRESETS
     small = PRESETS["tiny"].with_(**{"model.latent_dim": 8, "model.conv_channels": (16, 16, 16), "model.mlp_hidden": (16, 16),
                                      "model.decoder_hidden": 32, "train.epochs": 3})
-    train(sample_dataset, tmp_path / "a", config=small, progress=False)
-    train(sample_dataset, tmp_path / "b", config=small, progress=False, stop_after_epochs=1)
-    train(sample_dataset, tmp_path / "b", resume=True, progress=False)
+    train(sample_dataset, tmp_path / "a", TrainRequest(config=small), progress=False)
+    train(sample_dataset, tmp_path / "b", TrainRequest(config=small), progress=False, stop_after_epochs=1)
+    train(sample_dataset, tmp_path / "b", TrainRequest(resume=True), progress=False)
     a, b = read_checkpoint(tmp_path / "a" / "last.pt"), read_checkpoint(tmp_path / "b" / "last.pt")
     assert a["epoch"] == b["epoch"] == 2
     for k in a["state_dict"]: assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k

@@ -6,7 +6,7 @@ from conftest import ROOT, run
 
 
 def test_shipped_files_and_size():
-    from dis_csp.pretrained import MODELS_DIR, shipped_models
+    from dis_csp.model.pretrained import MODELS_DIR, shipped_models
     assert shipped_models() == ["default"]
     files = {p.name: p.stat().st_size for p in (MODELS_DIR / "default").iterdir()}
     assert {"best.pt", "samplers.npz", "decoding.json", "card.json", "train_config.json", "history.csv"} <= set(files)
@@ -14,7 +14,7 @@ def test_shipped_files_and_size():
 
 
 def test_card_names_the_data_here():
-    from dis_csp.pretrained import model_card
+    from dis_csp.model.pretrained import model_card
     card = model_card()
     assert card["data"]["sha256"] == hashlib.sha256((ROOT / card["data"]["source"]).read_bytes()).hexdigest()
     assert card["half_precision"]["largest_metric_change"] <= 0.005
@@ -22,8 +22,8 @@ def test_card_names_the_data_here():
 
 
 def test_shipped_model_reproduces_its_card(full_dataset, tmp_path):
-    from dis_csp.pretrained import model_card
-    from dis_csp.dataset import load_dataset, dataset_fingerprint
+    from dis_csp.model.pretrained import model_card
+    from dis_csp.crystals.dataset import load_dataset, dataset_fingerprint
     card = model_card()
     assert dataset_fingerprint(load_dataset(full_dataset)) == card["data"]["dataset_sha256"], \
         "the featurizer now makes another dataset of the collection: release the model again (tools/release_model.py)"

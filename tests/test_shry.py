@@ -1,5 +1,5 @@
 """Distinct orderings: dis-csp's count (Burnside's lemma over the crystal's operations x the supercell's translations,
-`dis_csp.orderings.count_distinct`) against SHRY's (Polya counting; its own environment, .venv-shry/, made by
+`dis_csp.physics.orderings.count_distinct`) against SHRY's (Polya counting; its own environment, .venv-shry/, made by
 tools/env.sh because SHRY pins an old pymatgen and numpy) on crystals built here: a shared site, a vacancy, three
 labels on one site, a tetragonal group, each in two supercells."""
 import json, subprocess, warnings
@@ -31,9 +31,9 @@ def _cifs(tmp_path, name, group, a, species, coords):
 
 
 def test_distinct_orderings_agree_with_shry(tmp_path):
-    from dis_csp.featurize import featurize, CifText
-    from dis_csp.virtual_cells import plan_supercell
-    from dis_csp.orderings import supercell_permutations, count_distinct, count_orderings
+    from dis_csp.crystals.featurize import featurize, CifText
+    from dis_csp.physics.supercells import plan_supercell
+    from dis_csp.physics.orderings import supercell_permutations, count_distinct, count_orderings
     assert SHRY_PYTHON.exists(), "SHRY's environment is missing: source tools/env.sh (./test.sh does) to make .venv-shry/"
     ours, args = [], []
     with warnings.catch_warnings():

@@ -4,8 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pymatgen.core import Structure, Lattice, Composition
-from dis_csp.virtual_cells import (plan_supercell, make_cell, virtual_cells, largest_remainder, run_virtual_cells,
-                                   boltzmann_average, cell_properties, _MODELS)
+from dis_csp.physics.supercells import plan_supercell, make_cell, virtual_cells, largest_remainder
+from dis_csp.physics.orderings import Ensemble
+from dis_csp.physics.virtual_cells import run_virtual_cells, CellCompute
+from dis_csp.physics.statistics import boltzmann_average
+from dis_csp.physics.potentials import cell_properties
 
 AGSBTE2 = Structure.from_spacegroup("Fm-3m", Lattice.cubic(6.078), [Composition("Ag0.5Sb0.5"), "Te"], [[0, 0, 0], [0.5, 0.5, 0.5]])
 SPINEL = Structure.from_spacegroup("Fd-3m", Lattice.cubic(8.08), [Composition("Mg0.7Al0.3"), Composition("Mg0.15Al0.85"), "O"],
@@ -15,7 +18,7 @@ THREE = Structure.from_spacegroup("Pm-3m", Lattice.cubic(4.0), [Composition("Li0
 
 def expected_composition(structure, supercell):
     "Per element, the largest-remainder counts of every orbit of the supercell."
-    from dis_csp.featurize import featurize
+    from dis_csp.crystals.featurize import featurize
     x = featurize(structure, max_sites=99, max_multiplicity=999)
     total = {}
     for s in x.sites:
@@ -61,26 +64,27 @@ def test_boltzmann_average_is_stable():
 
 def test_missing_model_is_skipped_with_a_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "chgnet.model", None)   # `from chgnet.model import CHGNet` now fails
-    monkeypatch.setattr("dis_csp.virtual_cells._MODELS", {})
+    monkeypatch.setattr("dis_csp.physics.potentials._MODELS", {})
     with pytest.warns(UserWarning, match="CHGNet is not available"):
         props = cell_properties(make_cell(plan_supercell(AGSBTE2, (1, 1, 1)), 0))
     assert "density" in props and "energy" not in props
 
 def test_interrupted_run_ends_with_the_same_csv(tmp_path):
-    straight = run_virtual_cells(AGSBTE2, tmp_path / "a", (2, 2, 2), n=4, progress=False)
+    four = Ensemble((2, 2, 2), "paper", n=4)
+    straight = run_virtual_cells(AGSBTE2, tmp_path / "a", four, progress=False)
     assert "energy_per_atom" in straight["properties"]
     full = (tmp_path / "a" / "properties.csv").read_text()
     b = tmp_path / "b"
-    run_virtual_cells(AGSBTE2, b, (2, 2, 2), n=4, progress=False)
+    run_virtual_cells(AGSBTE2, b, four, progress=False)
     # simulate an interruption: keep the header, two finished cells and half a line
     lines = full.splitlines(keepends=True)
     (b / "properties.csv").write_text(lines[0] + lines[2] + lines[3] + lines[4][:10])
-    run_virtual_cells(AGSBTE2, b, (2, 2, 2), n=4, progress=False)
+    run_virtual_cells(AGSBTE2, b, four, progress=False)
     assert (b / "properties.csv").read_text() == full
 
 def test_local_dask_cluster_gives_the_same_results(tmp_path):
-    run_virtual_cells(AGSBTE2, tmp_path / "one", (2, 2, 2), n=4, progress=False)
-    run_virtual_cells(AGSBTE2, tmp_path / "dask", (2, 2, 2), n=4, progress=False, workers=2)
+    run_virtual_cells(AGSBTE2, tmp_path / "one", Ensemble((2, 2, 2), n=4), progress=False)
+    run_virtual_cells(AGSBTE2, tmp_path / "dask", Ensemble((2, 2, 2), n=4), CellCompute(workers=2), progress=False)
     assert (tmp_path / "one" / "properties.csv").read_text() == (tmp_path / "dask" / "properties.csv").read_text()
 
 def test_cli_virtual_cells(tmp_path):
@@ -114,7 +118,7 @@ def _shortest_over_radii(path) -> list[float]:
 
 def test_modes_from_the_command_line(tmp_path):
     "--mode: split positions never filled together (checked with ASE), distinct orderings with degeneracies, Ewald pre-screen, stop rule."
-    from dis_csp.data import iter_cifs
+    from dis_csp.crystals.data import iter_cifs
     split = tmp_path / "na_split.cif"        # Na on two 4e split positions 0.24 Å apart, each partly occupied
     split.write_text(next(t for cid, t, _ in iter_cifs("data/open_inorganic_cifs.jsonl.gz") if cid == "amcsd_0012345"))
     r = _cli(split, "--supercell", 1, 1, 2, "--n", 12, "--no-energy", "--out", tmp_path / "random")
@@ -154,7 +158,7 @@ def test_sevennet_potential(tmp_path):
     "--potential sevennet: the energies SevenNet's own ASE calculator gives for the same cells; resuming with another potential is refused."
     from sevenn.calculator import SevenNetCalculator
     from pymatgen.io.ase import AseAtomsAdaptor
-    s = run_virtual_cells(AGSBTE2, tmp_path / "s", (1, 1, 1), n=2, potential="sevennet", progress=False)
+    s = run_virtual_cells(AGSBTE2, tmp_path / "s", Ensemble((1, 1, 1), "paper", n=2), CellCompute(potential="sevennet"), progress=False)
     assert s["potential"] == "sevennet"
     rows = np.genfromtxt(tmp_path / "s" / "properties.csv", delimiter=",", names=True)
     atoms = AseAtomsAdaptor.get_atoms(make_cell(plan_supercell(AGSBTE2, (1, 1, 1)), 0))
@@ -162,6 +166,6 @@ def test_sevennet_potential(tmp_path):
     assert abs(rows["energy"][0] - atoms.get_potential_energy()) < 1e-4
     assert -5 < rows["energy_per_atom"][0] < -2
     with pytest.raises(Exception, match="other settings"):
-        run_virtual_cells(AGSBTE2, tmp_path / "s", (1, 1, 1), n=2, progress=False)
+        run_virtual_cells(AGSBTE2, tmp_path / "s", Ensemble((1, 1, 1), "paper", n=2), progress=False)
     r = _cli(tmp_path / "none.cif", "--potential", "mace", "--out", tmp_path / "m")
     assert r.returncode == 2 and "invalid choice" in r.stderr

@@ -1,12 +1,12 @@
 """Widget logic without a browser: set values, press buttons, read outputs and messages."""
 import base64
 import pytest
-from dis_csp.crystal import WyckoffCrystal, WyckoffSite
+from dis_csp.crystals.crystal import WyckoffCrystal, WyckoffSite
 
 
 @pytest.fixture(scope="module")
 def panel(tiny_run):
-    from dis_csp.widgets import ConditioningPanel
+    from dis_csp.present.widgets import ConditioningPanel
     return ConditioningPanel(tiny_run / "best.pt", steps=15)
 
 
@@ -47,8 +47,8 @@ def test_generate_fills_table_and_viewer(panel):
 
 
 def test_structure_viewer_engines():
-    from dis_csp.widgets import StructureViewer
-    from dis_csp.reconstruct import to_structure
+    from dis_csp.present.widgets import StructureViewer
+    from dis_csp.crystals.reconstruct import to_structure
     x = WyckoffCrystal(225, (5.64,) * 3 + (90.0,) * 3, [WyckoffSite("a", 4, (0, 0, 0), {"Na": 0.5, "K": 0.5}, True),
                                                        WyckoffSite("b", 4, (0.5, 0.5, 0.5), {"Cl": 1.0}, False)], id="NaKCl")
     v = StructureViewer(to_structure(x))                 # a pymatgen Structure is featurized first
@@ -61,7 +61,7 @@ def test_structure_viewer_engines():
 
 
 def test_latent_explorer_click(tiny_run):
-    from dis_csp.widgets import LatentExplorer
+    from dis_csp.present.widgets import LatentExplorer
     ex = LatentExplorer(tiny_run / "best.pt", n_test=20, n_samples=10)
     assert [t.name for t in ex.figure.data] == ["test", "kde"]
     class Points: point_inds = [2]

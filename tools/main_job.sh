@@ -6,41 +6,43 @@
 #   4. evaluate the test split -> $OUT/metrics.json
 #   5. sample: KDE, constrained decoding -> $OUT/samples/kde (CIFs, samples.jsonl, metrics.json; the first $PLAUSIBILITY
 #      scored with CHGNet beside as many real test crystals: plausibility.csv, plausibility.html)
-#   5a. the same KDE samples with --charge-balance -> $OUT/samples/kde_charge_balanced (occupancies moved as little as
-#       possible to a neutral oxidation-state assignment; crystals that cannot be balanced are discarded and counted)
+#   5a. the same KDE samples with --charge-balance -> $OUT/samples/kde_charge_balanced
 #   5b. relax: the first $RELAX_N of step 5's samples relaxed (symmetry and occupancies kept) -> $OUT/relaxed/kde
 #   5b'. with SevenNet installed: the same crystals before and after checked without dis-csp code -> $OUT/relaxed/independent_check.json
 #   5c. screen: the first $SCREEN_N of step 5's samples ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
-#      $OUT/notebooks/, and $OUT/index.html linking every figure and table
+#      $OUT/notebooks/, and $OUT/index.html with every table beside the paper's and every figure
+# Two profiles: the default one runs every step with small CHGNet counts (about 10 minutes on 2 cores after the
+# environment); --full runs the reproduction the README reports (about two hours on 2 cores, most of it CHGNet).
+# Every count below can also be set from the environment (N_SAMPLES=2000 ./run.sh ...).
 set -euo pipefail
 DATA="${DATA:-data/open_inorganic_cifs.jsonl.gz}"
 OUT="${OUT:-out}"
 RUN="${RUN:-runs/default}"
-N_SAMPLES="${N_SAMPLES:-1000}"           # KDE samples of step 5
-TABLE3_SAMPLES="${TABLE3_SAMPLES:-300}"  # samples per sampler and mode of Table 3
-PLAUSIBILITY="${PLAUSIBILITY:-50}"       # step 5's samples (and real test crystals) scored with CHGNet (~3 s each)
-TABLE3_PLAUSIBILITY="${TABLE3_PLAUSIBILITY:-10}"  # the same per sampler of Table 3
-RELAX_N="${RELAX_N:-100}"                # step 5's samples relaxed with CHGNet (~30 s each on 2 cores; 0: none)
-TABLE3_RELAX="${TABLE3_RELAX:-5}"        # the same per sampler of Table 3
-CONDITION_RELAX="${CONDITION_RELAX:-3}"
-SCREEN_N="${SCREEN_N:-20}"               # step 5's samples screened by 8 virtual cells each (~15 s each; 0: none)  # the first candidates of each conditioned generation relaxed
-CONDITION_N="${CONDITION_N:-40}"         # candidates per conditioned generation (step 6)
-CONDITION_STEPS="${CONDITION_STEPS:-600}"
 PRESET="${PRESET:-default}"              # with --train: the preset to train
 FIGURES="${FIGURES:-}"                   # some of the figures only (names as `dis-csp figures --only` takes), default all
-TRAIN=0
+TRAIN=0; FULL=0
 for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
-    -h|--help) sed -n '1,16p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown option $arg (use --train to train the model first)" >&2; exit 2 ;;
+    --full) FULL=1 ;;
+    -h|--help) sed -n '1,19p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $arg (--full: the full reproduction; --train: train the model first)" >&2; exit 2 ;;
   esac
 done
+if [ $FULL = 1 ]; then   # the reproduction the README reports
+  : "${N_SAMPLES:=1000}" "${PLAUSIBILITY:=50}" "${RELAX_N:=100}" "${SCREEN_N:=20}" "${CONDITION_N:=40}" "${CONDITION_STEPS:=600}"
+  : "${CONDITION_RELAX:=3}" "${TABLE3_SAMPLES:=300}" "${TABLE3_PLAUSIBILITY:=10}" "${TABLE3_RELAX:=5}" "${FIG11_CELLS:=200}"
+  : "${FIG11_CELLS_3:=40}" "${FIG11_RELAXED:=4}"
+else                     # every step, small CHGNet counts: about 10 minutes on 2 cores
+  : "${N_SAMPLES:=1000}" "${PLAUSIBILITY:=8}" "${RELAX_N:=3}" "${SCREEN_N:=2}" "${CONDITION_N:=12}" "${CONDITION_STEPS:=300}"
+  : "${CONDITION_RELAX:=0}" "${TABLE3_SAMPLES:=100}" "${TABLE3_PLAUSIBILITY:=3}" "${TABLE3_RELAX:=1}" "${FIG11_CELLS:=24}"
+  : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}"
+fi
 START=$(date +%s)
 step() { echo; echo "== $* == ($(date +%H:%M:%S), $(( $(date +%s) - START )) s)"; }
-if [ $TRAIN = 1 ]; then MODEL="$RUN"; CKPT="$RUN/best.pt"; else MODEL="default"; CKPT="$(python -c 'from dis_csp.pretrained import resolve_checkpoint; print(resolve_checkpoint())')"; fi
+if [ $TRAIN = 1 ]; then MODEL="$RUN"; CKPT="$RUN/best.pt"; else MODEL="default"; CKPT="$(python -c 'from dis_csp.model.pretrained import resolve_checkpoint; print(resolve_checkpoint())')"; fi
 # output missing, older than the checkpoint, or written before outputs carried their maker's record (then redone)
 stale() { [ ! -f "$1" ] || [ "$CKPT" -nt "$1" ] || ! grep -q '"made_by"\|"complete": true' "$1"; }
 # print some keys of a JSON file (missing keys as null): show FILE KEY...
@@ -61,7 +63,7 @@ if [ $TRAIN = 1 ]; then
     dis-csp train --data "$OUT/dataset" --out "$RUN" --preset "$PRESET" --quiet
   fi
 else
-  step "3. the shipped model ($CKPT)"
+  step "3. the shipped model ($MODEL)"
 fi
 
 step "4. evaluate"
@@ -81,7 +83,7 @@ if stale "$OUT/samples/kde_charge_balanced/.dis-csp-sample.json"; then
   dis-csp sample --checkpoint "$MODEL" --data "$OUT/dataset" --sampler kde --n "$N_SAMPLES" \
     --out "$OUT/samples/kde_charge_balanced" --charge-balance --quiet > /dev/null
 fi
-show "$OUT/samples/kde_charge_balanced/metrics.json" n_samples n_decoded generation_error discarded validity_paper validity_disorder_aware validity_chemistry charge_neutral uniqueness novelty charge_balance
+show "$OUT/samples/kde_charge_balanced/metrics.json" n_samples n_decoded generation_error discarded validity_paper validity_disorder_aware validity_chemistry charge_neutral uniqueness novelty repairs
 
 step "5b. relax ($RELAX_N of the KDE samples, CHGNet)"
 if [ "$RELAX_N" -gt 0 ]; then
@@ -113,7 +115,7 @@ condition() {  # name, then the conditions
   local name="$1"; shift
   if stale "$OUT/conditioned/$name/.dis-csp-condition.json"; then
     dis-csp condition --checkpoint "$MODEL" --data "$OUT/dataset" --n "$CONDITION_N" --steps "$CONDITION_STEPS" \
-      --out "$OUT/conditioned/$name" --relax "$CONDITION_RELAX" --quiet "$@"
+      --out "$OUT/conditioned/$name" --relax "$CONDITION_RELAX" --quiet "$@" > /dev/null
   fi
   python -c "import json; m=json.load(open('$OUT/conditioned/$name/metrics.json')); print('$name', 'success rate', m['success_rate'], 'yield', m['yield'], m['per_condition'])"
   if [ -f "$OUT/conditioned/$name/relaxed/summary.json" ]; then
@@ -127,6 +129,8 @@ condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 step "7. paper figures and tables"
 dis-csp figures --run "$MODEL" --data "$OUT/dataset" --out "$OUT" --set table3.n_samples="$TABLE3_SAMPLES" \
   --set table3.n_plausibility="$TABLE3_PLAUSIBILITY" --set table3.n_relax="$TABLE3_RELAX" \
-  --set fig11.n_cells_2=200 --set fig11.n_cells_3=40 --set fig11.n_relaxed=4 ${FIGURES:+--only $FIGURES}   # fig11 paper: 1000 cells each
+  --set fig11.n_cells_2="$FIG11_CELLS" --set fig11.n_cells_3="$FIG11_CELLS_3" --set fig11.n_relaxed="$FIG11_RELAXED" \
+  --quiet ${FIGURES:+--only $FIGURES}   # fig11 paper: 1000 cells each
+TOTAL=$(( $(date +%s) - START ))
 echo
-echo "Done ($(date +%H:%M:%S), $(( $(date +%s) - START )) s). Open $OUT/index.html."
+echo "Done ($(date +%H:%M:%S)): the main job took $((TOTAL / 60)) min $((TOTAL % 60)) s$([ $FULL = 1 ] && echo ' (--full)'). Open $OUT/index.html."

@@ -1,5 +1,5 @@
-"""Learn the distance bounds per element pair (`dis_csp.geometry.PairBounds`) and the volumes per element
-(`dis_csp.geometry.ElementVolumes`) from the training split of a featurized collection and write them as the
+"""Learn the distance bounds per element pair (`dis_csp.crystals.contacts.PairBounds`) and the volumes per element
+(`dis_csp.crystals.contacts.ElementVolumes`) from the training split of a featurized collection and write them as the
 package's `dis_csp/pair_bounds.json` and `dis_csp/element_volumes.json` (or --out, --volumes-out). The split is the shipped model's, so
 that its test crystals stay unseen; the share of those that pass is printed (at least 0.99 on the embedded collection).
 
@@ -21,10 +21,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "dis_csp" / "pair_bounds.json")
     ap.add_argument("--volumes-out", type=Path, default=ROOT / "dis_csp" / "element_volumes.json")
     args = ap.parse_args(argv)
-    from dis_csp.dataset import load_dataset
-    from dis_csp.evaluate import run_split
-    from dis_csp.pretrained import resolve_checkpoint
-    from dis_csp.geometry import PairBounds, ElementVolumes, geometry_checks
+    from dis_csp.crystals.dataset import load_dataset
+    from dis_csp.model.evaluate import run_split
+    from dis_csp.model.pretrained import resolve_checkpoint
+    from dis_csp.crystals.contacts import PairBounds, ElementVolumes, geometry_checks
     from dis_csp.core import atomic_write, file_sha256
     import json
     ds = load_dataset(args.dataset)

@@ -22,9 +22,9 @@ def _flat(d, prefix=""):
 
 
 def half_checkpoint(ck: dict) -> dict:
-    "The checkpoint `ck` (format 2) with its floating-point weights in half precision and no training state."
+    "The checkpoint `ck` with its floating-point weights in half precision and no training state."
     import torch
-    keep = {k: ck[k] for k in ("format", "config", "layout", "scaler", "epoch", "val_loss", "dataset_sha256") if k in ck}
+    keep = {k: ck[k] for k in ("format", "dis_csp", "config", "layout", "scaler", "epoch", "val_loss", "dataset_sha256") if k in ck}
     keep["state_dict"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["state_dict"].items()}
     keep["precision"] = "float16"
     return keep
@@ -42,16 +42,16 @@ def main(argv=None) -> int:
     import numpy as np, torch
     import dis_csp
     from dis_csp.core import file_sha256, atomic_write
-    from dis_csp.model import read_checkpoint, load, CHECKPOINT_FORMAT
-    from dis_csp.dataset import load_dataset, dataset_fingerprint
-    from dis_csp.evaluate import evaluate, load_eval_data, run_split
-    from dis_csp.runs import run_dataset, flag_threshold_for
-    from dis_csp.samplers import GaussianSampler, GMMSampler, KDESampler, samplers_bytes, train_latents
+    from dis_csp.model.vae import read_checkpoint, CHECKPOINT_FORMAT
+    from dis_csp.crystals.dataset import load_dataset, dataset_fingerprint
+    from dis_csp.model.evaluate import evaluate, run_split
+    from dis_csp.generation.run import Run
+    from dis_csp.generation.samplers import GaussianSampler, GMMSampler, KDESampler, samplers_bytes
 
     run, ckpt = a.run, a.run / "best.pt"
     ck = read_checkpoint(ckpt)
     record = json.loads((run / "train_config.json").read_text())
-    data = run_dataset(ckpt, a.data)
+    data = Run.open(ckpt, a.data, need_data=True).data
     ds = load_dataset(data)
     if record.get("dataset_sha256") not in (None, dataset_fingerprint(ds)):
         raise SystemExit(f"{data}: not the dataset {run} was trained on")
@@ -68,7 +68,8 @@ def main(argv=None) -> int:
         atomic_write(staged / "train_config.json", json.dumps({**record, "n_train": len(split["train"]),
                                                                "dataset": "out/dataset"}, indent=2) + "\n")
         shutil.copy(run / "history.csv", staged / "history.csv")          # the training curves (Fig. 7)
-        latents, _ = train_latents(staged / "best.pt", data)       # the shipped weights' own latents
+        shipped = Run.open(staged / "best.pt", data, need_data=True)
+        latents, _ = shipped.latents("train")                       # the shipped weights' own latents
         kde = KDESampler().fit(latents)
         kde.points = kde.points.astype(np.float16)                  # the training latents, in half precision
         gmm = GMMSampler().fit(latents)
@@ -77,8 +78,7 @@ def main(argv=None) -> int:
         samplers = {"gaussian": GaussianSampler().fit(latents), "gmm": gmm, "kde": kde}
         atomic_write(staged / "samplers.npz", samplers_bytes(samplers, sha, compress=True))
         print(f"samplers: GMM with {len(gmm.weights)} components; {(staged / 'samplers.npz').stat().st_size / 1e6:.2f} MB")
-        model, scaler = load(staged / "best.pt")
-        threshold = flag_threshold_for(staged / "best.pt", data, model, scaler)
+        threshold = shipped.flag_threshold                          # calibrated on the validation split (nothing stored yet)
         atomic_write(staged / "decoding.json", json.dumps({"flag_threshold": threshold, "checkpoint_sha256": sha,
                                                            "calibrated_on": "val"}, indent=2) + "\n")
         full = evaluate(ckpt, data)                   # single precision, the run as trained

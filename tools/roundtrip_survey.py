@@ -8,10 +8,10 @@ import argparse, collections, csv, multiprocessing as mp, sys, time, warnings
 
 def check(item):
     warnings.filterwarnings("ignore")
-    from dis_csp.featurize import featurize, FeaturizeError
-    from dis_csp.representation import encode, decode
-    from dis_csp.reconstruct import to_cif
-    from dis_csp.compare import roundtrip_problem
+    from dis_csp.crystals.featurize import featurize, FeaturizeError
+    from dis_csp.crystals.representation import encode, decode
+    from dis_csp.crystals.reconstruct import to_cif
+    from dis_csp.crystals.compare import roundtrip_problem
     cid, text = item
     try: x = featurize(text, id=cid)
     except FeaturizeError as e: return cid, "rejected:" + e.reason, ""
@@ -32,7 +32,7 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument("source"); ap.add_argument("--out", default="roundtrip_misses.csv")
     ap.add_argument("--processes", type=int, default=mp.cpu_count())
     a = ap.parse_args()
-    from dis_csp.data import iter_cifs
+    from dis_csp.crystals.data import iter_cifs
     items = [(cid, text) for cid, text, _ in iter_cifs(a.source)]
     t = time.time(); counts = collections.Counter(); misses = []
     with mp.Pool(a.processes) as pool:
