@@ -236,8 +236,8 @@ def _run(args, need_data: bool = False):
 def _relax_first(args):
     "With --relax N: the first N crystals of a sample/condition output folder relaxed into its relaxed/ (dis_csp.physics.relax)."
     if not args.relax: return
-    from dis_csp.physics.relax import relax_run
-    s = relax_run(args.out, Path(args.out) / "relaxed", limit=args.relax, progress=not args.quiet)
+    from dis_csp.physics.relax import relax_run, RelaxSettings
+    s = relax_run(args.out, Path(args.out) / "relaxed", RelaxSettings(steps=args.relax_steps), limit=args.relax, progress=not args.quiet)
     keys = ("n", "problems", "median_energy_drop", "median_volume_change", "plausibility_before", "plausibility_after", "crystals_per_minute")
     print("relaxation (CHGNet):", json.dumps({k: s.get(k) for k in keys}, indent=2))
     print(f"wrote {args.out}/relaxed: cifs/, relax.csv, relaxed.jsonl, summary.json")
@@ -293,6 +293,8 @@ def _add_relax_option(p):
     p.add_argument("--relax", type=COUNT, default=0, metavar="N", help="relax the first N crystals with CHGNet, space group, "
                    "Wyckoff letters and occupancies kept (about 30 s each on 2 cores): relaxed/ with energies, energy drop, "
                    "volume change and plausibility before and after (see `dis-csp relax`)")
+    from dis_csp.physics.relax import RelaxSettings
+    p.add_argument("--relax-steps", type=POSITIVE_INT, default=_default(RelaxSettings, "steps"), metavar="N", help="L-BFGS iterations of each relaxation at most (default %(default)s)")
 
 # %% ../nbs/90_cli.ipynb #c009_2_s2
 def _add_condition(c):
@@ -318,7 +320,8 @@ def _add_condition(c):
 # %% ../nbs/90_cli.ipynb #c009_3
 def cmd_predict(args):
     "Crystal structure prediction: each formula's likely structures, ranked."
-    from dis_csp.generation.predict import PredictSettings, predict_run, read_queries, default_template_pool, pool_with
+    from dis_csp.generation.predict import PredictSettings, predict_run, read_queries
+    from dis_csp.generation.templates import default_template_pool, pool_with
     from dis_csp.present.views import predictions_page
     from dis_csp.generation.run import Run
     queries = read_queries(args.formulas, args.formulas_file)
@@ -336,7 +339,7 @@ def _add_predict(p):
     p.add_argument("--formulas", dest="formulas_file", metavar="FILE", help="a CSV with columns id,formula, or one formula per line")
     p.add_argument("--n", type=_number(int, 1, 1000), default=_default(PredictSettings, "n"), help="candidates per formula (default %(default)s)")
     p.add_argument("--spacegroup", type=_number(int, 1, 230), help="only this space group")
-    p.add_argument("--max-atoms", type=POSITIVE_INT, help="atom positions per cell at most (default: the most a template holds)")
+    p.add_argument("--max-atoms", type=POSITIVE_INT, help="atom positions per conventional cell at most (default: the most a template holds)")
     p.add_argument("--routes", default="templates,latent", help="templates (known structures the composition fits), latent "
                    "(the model's latent space, optimized for the composition), or both (default %(default)s)")
     p.add_argument("--templates", metavar="DATASET", help="add the crystals of a `dis-csp featurize` folder to the templates")

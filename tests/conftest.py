@@ -18,13 +18,6 @@ def run(*args, **kw):
     "Run the dis-csp console script; the CompletedProcess."
     return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, timeout=900, **kw)
 
-def featurized(source, tmp_path_factory, name: str):
-    "`source` featurized into a fresh folder (two worker processes)."
-    d = tmp_path_factory.mktemp(name) / "dataset"
-    r = run("featurize", source, "--out", d, "--quiet", "--processes", "2")
-    assert r.returncode == 0, r.stderr
-    return d
-
 def shared_copy(made: Path, tmp_path_factory, name: str) -> Path:
     "A private copy of a folder from the shared cache (tests may write into theirs)."
     return Path(shutil.copytree(made, tmp_path_factory.mktemp(name) / made.name))
@@ -46,16 +39,6 @@ def tiny_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def full_dataset():
-    "The embedded collection, featurized (what the shipped model was trained and is tested on); made once per version of the code, read only."
-    from filelock import FileLock
-    from dis_csp.core import cache_dir, source_fingerprint
-    folder = cache_dir() / f"collection-{source_fingerprint(COLLECTION)}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / ".making")):
-        if not (folder / "dataset" / "done").exists():
-            r = run("featurize", COLLECTION, "--out", folder / "dataset", "--quiet", "--processes", "2")
-            assert r.returncode == 0, r.stderr
-            (folder / "dataset" / "done").write_text("")
-        for old in cache_dir().glob("collection-*"):
-            if old != folder: shutil.rmtree(old, ignore_errors=True)
-    return folder / "dataset"
+    "The embedded collection, featurized (what the shipped model was trained and is tested on): made once per version of the code, read only."
+    from dis_csp.crystals.dataset import collection_dataset
+    return collection_dataset(COLLECTION, progress=False)

@@ -111,6 +111,22 @@ def test_tutorial_panel_in_jupyterlab(lab):
             page.wait_for_timeout(3000)
             viewer.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "panel_crystal_toolkit.png"), full_page=False)
+            # the predict panel: a bad formula gives a message; a doped layered oxide gives ranked candidates
+            pp = page.locator(".dis-csp-predict-panel")
+            pp.scroll_into_view_if_needed()
+            formula = pp.locator("input[placeholder='e.g. LiCo0.97Ni0.03O2']")
+            formula.fill("Li2Xx"); formula.press("Tab")
+            pp.locator(".dis-csp-predict").click()
+            page.wait_for_function("""() => document.querySelector('.dis-csp-predict-panel .dis-csp-message')
+                                              .textContent.includes('unknown element')""", timeout=30_000)
+            formula.fill("LiCo0.97Ni0.03O2"); formula.press("Tab")
+            pp.locator(".dis-csp-predict").click()
+            page.wait_for_function("""() => document.querySelector('.dis-csp-predict-panel .dis-csp-message')
+                                              .textContent.includes('candidates for LiCo0.97Ni0.03O2')""", timeout=180_000)
+            assert pp.locator(".dis-csp-results tbody tr").count() == 5
+            assert pp.locator("a.dis-csp-cif").count() >= 1                 # the chosen candidate's CIF download
+            pp.locator(".dis-csp-results").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "predict_panel.png"), full_page=False)
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
             assert not any("Traceback" in e for e in errors), errors
         except Exception:

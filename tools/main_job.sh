@@ -11,8 +11,11 @@
 #   5b'. with SevenNet installed: the same crystals before and after checked without dis-csp code -> $OUT/relaxed/independent_check.json
 #   5c. screen: the first $SCREEN_N of step 5's samples ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
+#   6a. predict: the structures of four showcase compositions (a doped layered oxide, a perovskite with A-site
+#      vacancies, a NASICON, a high-entropy rock salt) -> $OUT/predicted (predictions.jsonl, CIFs, index.html)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
-#      $OUT/notebooks/, and $OUT/index.html with every table beside the paper's and every figure
+#      $OUT/notebooks/, and $OUT/index.html with every table beside the paper's and every figure; the CSP benchmark
+#      on $CSP_QUERIES test compositions
 # Two profiles: the default one runs every step with small CHGNet counts (about 10 minutes on 2 cores after the
 # environment); --full runs the reproduction the README reports (about two hours on 2 cores, most of it CHGNet).
 # Every count below can also be set from the environment (N_SAMPLES=2000 ./run.sh ...).
@@ -27,18 +30,18 @@ for arg in "$@"; do
   case "$arg" in
     --train) TRAIN=1 ;;
     --full) FULL=1 ;;
-    -h|--help) sed -n '1,19p' "$0"; exit 0 ;;
+    -h|--help) sed '/^set -euo/,$d' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg (--full: the full reproduction; --train: train the model first)" >&2; exit 2 ;;
   esac
 done
 if [ $FULL = 1 ]; then   # the reproduction the README reports
   : "${N_SAMPLES:=1000}" "${PLAUSIBILITY:=50}" "${RELAX_N:=100}" "${SCREEN_N:=20}" "${CONDITION_N:=40}" "${CONDITION_STEPS:=600}"
   : "${CONDITION_RELAX:=3}" "${TABLE3_SAMPLES:=300}" "${TABLE3_PLAUSIBILITY:=10}" "${TABLE3_RELAX:=5}" "${FIG11_CELLS:=200}"
-  : "${FIG11_CELLS_3:=40}" "${FIG11_RELAXED:=4}"
+  : "${FIG11_CELLS_3:=40}" "${FIG11_RELAXED:=4}" "${CSP_QUERIES:=300}"
 else                     # every step, small CHGNet counts: about 10 minutes on 2 cores
   : "${N_SAMPLES:=1000}" "${PLAUSIBILITY:=8}" "${RELAX_N:=3}" "${SCREEN_N:=2}" "${CONDITION_N:=12}" "${CONDITION_STEPS:=300}"
   : "${CONDITION_RELAX:=0}" "${TABLE3_SAMPLES:=100}" "${TABLE3_PLAUSIBILITY:=3}" "${TABLE3_RELAX:=1}" "${FIG11_CELLS:=24}"
-  : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}"
+  : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}" "${CSP_QUERIES:=20}"
 fi
 START=$(date +%s)
 step() { echo; echo "== $* == ($(date +%H:%M:%S), $(( $(date +%s) - START )) s)"; }
@@ -126,10 +129,22 @@ condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
 condition pnma_LiPO_Li0.5 --spacegroup 62 --elements Li,P,O --disordered-sites 1 --occupancy Li:0.5
 condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
+step "6a. predict (four showcase compositions)"
+if stale "$OUT/predicted/.dis-csp-predict.json"; then
+  dis-csp predict "LiCo0.97Ni0.03O2" "Li0.33La0.56TiO3" "Na3Zr2Si2PO12" "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O" --n 5 \
+    --checkpoint "$MODEL" --out "$OUT/predicted" --quiet > /dev/null
+fi
+python -c "
+import json
+for l in open('$OUT/predicted/predictions.jsonl'):
+    r = json.loads(l)
+    if r['rank'] == 1 or r['rank'] is None: print(r['formula'], '->', 'space group', r.get('space_group'), r.get('source'), r.get('problem') or '')"
+
 step "7. paper figures and tables"
 dis-csp figures --run "$MODEL" --data "$OUT/dataset" --out "$OUT" --set table3.n_samples="$TABLE3_SAMPLES" \
   --set table3.n_plausibility="$TABLE3_PLAUSIBILITY" --set table3.n_relax="$TABLE3_RELAX" \
   --set fig11.n_cells_2="$FIG11_CELLS" --set fig11.n_cells_3="$FIG11_CELLS_3" --set fig11.n_relaxed="$FIG11_RELAXED" \
+  --set csp.n_queries="$CSP_QUERIES" \
   --quiet ${FIGURES:+--only $FIGURES}   # fig11 paper: 1000 cells each
 TOTAL=$(( $(date +%s) - START ))
 echo

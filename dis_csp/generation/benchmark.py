@@ -19,7 +19,7 @@ from .run import Run
 from .decoding import decode_latents
 from .matching import crystals_match, csp_matcher
 from .templates import TemplatePool, template_candidates
-from .predict import PredictSettings, latent_candidates, _distinct
+from .predict import PredictSettings, latent_candidates, merged, distinct
 
 # %% auto #0
 __all__ = ['INGREDIENTS', 'test_queries', 'seen_in', 'Benchmark', 'naive_pool', 'query_ranks', 'benchmark', 'report']
@@ -73,8 +73,8 @@ def query_ranks(truth: WyckoffCrystal, run: Run, pool: TemplatePool, decoded: li
     t1 = time.time()
     latent = latent_candidates(run, formula, [c.crystal for c in found[:3]], settings) if bench.latent_starts else []
     t2 = time.time()
-    lists = {"templates": _distinct(found, bench.n), "latent": _distinct(latent, bench.n),
-             "together": _distinct(found + latent, bench.n), "naive": _naive(formula, decoded, bench.n)}
+    lists = {"templates": distinct(found, bench.n), "latent": distinct(latent, bench.n),
+             "together": distinct(merged(found, latent, bench.n), bench.n), "naive": _naive(formula, decoded, bench.n)}
     seconds = {"templates": t1 - t0, "latent": t2 - t1, "together": t2 - t0}
     matcher, memo, out = csp_matcher(), {}, {}
     for name, cands in lists.items():

@@ -38,6 +38,28 @@ def _element_symbol(name: str) -> str:
     if z > 100: raise ConditionError(f"element {sym} (Z = {z}) is beyond the representation (Z <= 100)")
     return sym
 
+# %% ../../nbs/4_generation/47_condition.ipynb #c005_2_h
+def _element_set(elements, max_sites: int) -> tuple:
+    "Element symbols from 'Li,P,O' or a list, checked: known, not twice, not more than `max_sites` sites hold."
+    if isinstance(elements, str): elements = [e for e in elements.split(",") if e.strip()]
+    symbols = [_element_symbol(e) for e in elements]
+    if twice := sorted({e for e in symbols if symbols.count(e) > 1}):
+        raise ConditionError(f"element {', '.join(twice)} listed twice in the element set")
+    if not symbols: raise ConditionError("the element set is empty")
+    if len(symbols) > max_sites * 6: raise ConditionError(f"{len(symbols)} elements cannot fit {max_sites} sites")
+    return tuple(symbols)
+
+def _occupancy_pair(occupancy) -> tuple:
+    "(element, fraction) from 'Mg:0.5' or a pair, checked: a known element, a fraction in (0, 1]."
+    if isinstance(occupancy, str):
+        el, _, frac = occupancy.partition(":")
+        occupancy = (el, frac)
+    el, frac = occupancy
+    try: frac = float(frac)
+    except (TypeError, ValueError): raise ConditionError(f"occupancy {occupancy!r}: expected ELEMENT:FRACTION") from None
+    if not 0 < frac <= 1: raise ConditionError(f"occupancy fraction {frac} is not in (0, 1]")
+    return (_element_symbol(el), frac)
+
 # %% ../../nbs/4_generation/47_condition.ipynb #c005_2_s1
 @dataclass
 class Conditions:
@@ -58,28 +80,13 @@ class Conditions:
             try: self.space_group = int(self.space_group)
             except (TypeError, ValueError): raise ConditionError(f"space group {self.space_group!r} is not a number") from None
             if not 1 <= self.space_group <= 230: raise ConditionError(f"space group {self.space_group} is not in 1..230")
-        if self.elements is not None:
-            if isinstance(self.elements, str): self.elements = [e for e in self.elements.split(",") if e.strip()]
-            symbols = [_element_symbol(e) for e in self.elements]
-            if twice := sorted({e for e in symbols if symbols.count(e) > 1}):
-                raise ConditionError(f"element {', '.join(twice)} listed twice in the element set")
-            self.elements = tuple(symbols)
-            if not self.elements: raise ConditionError("the element set is empty")
-            if len(self.elements) > self.max_sites * 6: raise ConditionError(f"{len(self.elements)} elements cannot fit {self.max_sites} sites")
+        if self.elements is not None: self.elements = _element_set(self.elements, self.max_sites)
         if self.disordered_sites is not None:
             self.disordered_sites = int(self.disordered_sites)
             if not 0 <= self.disordered_sites <= self.max_sites:
                 raise ConditionError(f"disordered sites must be 0..{self.max_sites}, not {self.disordered_sites}")
         if self.site_element is not None: self.site_element = _element_symbol(self.site_element)
-        if self.occupancy is not None:
-            if isinstance(self.occupancy, str):
-                el, _, frac = self.occupancy.partition(":")
-                self.occupancy = (el, frac)
-            el, frac = self.occupancy
-            try: frac = float(frac)
-            except (TypeError, ValueError): raise ConditionError(f"occupancy {self.occupancy!r}: expected ELEMENT:FRACTION") from None
-            if not 0 < frac <= 1: raise ConditionError(f"occupancy fraction {frac} is not in (0, 1]")
-            self.occupancy = (_element_symbol(el), frac)
+        if self.occupancy is not None: self.occupancy = _occupancy_pair(self.occupancy)
         for what, el in (("site element", self.site_element), ("occupancy element", self.occupancy and self.occupancy[0])):
             if el and self.elements and not self.allow_other_elements and el not in self.elements:
                 raise ConditionError(f"{what} {el} is not in the element set {','.join(self.elements)}")
@@ -116,9 +123,36 @@ def require_some(self: Conditions) -> "Conditions":
         raise ConditionError("no condition given: ask for a space group, elements, disordered sites, a site element or an occupancy")
     return self
 
-# %% ../../nbs/4_generation/47_condition.ipynb #c008
+# %% ../../nbs/4_generation/47_condition.ipynb #c008_h
 def _index(symbol: str) -> int: return gemmi.Element(symbol).atomic_number - 1
 
+def _element_losses(out: dict, cond: Conditions, w, f, eps: float = 1e-6) -> dict:
+    "The element-set losses: no other element (unless allowed), no stray traces, each required element somewhere."
+    L, p = {}, out["occupancy"].softmax(-1)
+    idx = torch.tensor([_index(e) for e in cond.elements], device=w.device)
+    logp = out["occupancy"].log_softmax(-1)
+    if not cond.allow_other_elements:                      # log of the allowed share of the element occupancies
+        allowed = torch.logsumexp(logp[..., idx], -1) - torch.logsumexp(logp[..., :-1], -1)
+        L["elements_other"] = -(w * allowed).sum(-1)
+        other = p[..., :-1].clone(); other[..., idx] = 0                     # stray traces a disordered site would keep
+        L["elements_stray"] = 100 * (w * f * torch.relu(other - 0.005).sum(-1)).sum(-1)
+    log_w = torch.log(w + eps)[..., None]                  # each required element on some site, in log space so the
+    has = torch.logsumexp(log_w + logp[..., idx], dim=1)                    # gradient survives p ~ 0
+    L["elements_present"] = -torch.clamp(has, max=0.0).sum(-1)
+    return L
+
+def _composition_loss(out: dict, formula: Formula, eps: float = 1e-6) -> torch.Tensor:
+    "Distance of the expected atoms per element (multiplicity x occupancy), as shares, from the formula's."
+    p = out["occupancy"].softmax(-1)
+    k = torch.arange(out["multiplicity"].shape[-1], dtype=p.dtype, device=p.device)
+    atoms = (out["multiplicity"].softmax(-1) * k).sum(-1)
+    amounts = (atoms[..., None] * p[..., :-1]).sum(1)
+    shares = amounts / amounts.sum(-1, keepdim=True).clamp_min(eps)
+    target = torch.zeros_like(shares[0])
+    for e, v in formula.fractions.items(): target[_index(e)] = v
+    return 10 * (shares - target).abs().sum(-1)
+
+# %% ../../nbs/4_generation/47_condition.ipynb #c008
 def condition_losses(out: dict, cond: Conditions, flag_threshold: float = 0.5) -> dict[str, torch.Tensor]:
     "Per-sample losses (B,) by condition name, from the decoder's raw outputs `out` (a batch)."
     eps = 1e-6
@@ -130,17 +164,7 @@ def condition_losses(out: dict, cond: Conditions, flag_threshold: float = 0.5) -
     if cond.space_group is not None:
         target = torch.full((len(w),), cond.space_group - 1, dtype=torch.long, device=w.device)
         L["space_group"] = torch.nn.functional.cross_entropy(out["space_group"], target, reduction="none")
-    if cond.elements is not None:
-        idx = torch.tensor([_index(e) for e in cond.elements], device=w.device)
-        logp = out["occupancy"].log_softmax(-1)
-        if not cond.allow_other_elements:                  # log of the allowed share of the element occupancies
-            allowed = torch.logsumexp(logp[..., idx], -1) - torch.logsumexp(logp[..., :-1], -1)
-            L["elements_other"] = -(w * allowed).sum(-1)
-            other = p[..., :-1].clone(); other[..., idx] = 0                 # stray traces a disordered site would keep
-            L["elements_stray"] = 100 * (w * f * torch.relu(other - 0.005).sum(-1)).sum(-1)
-        log_w = torch.log(w + eps)[..., None]              # each required element on some site, in log space so the
-        has = torch.logsumexp(log_w + logp[..., idx], dim=1)                # gradient survives p ~ 0
-        L["elements_present"] = -torch.clamp(has, max=0.0).sum(-1)
+    if cond.elements is not None: L.update(_element_losses(out, cond, w, f))
     if cond.disordered_sites is not None:
         wf, order = (w * f).sort(-1, descending=True)                        # the k likeliest disordered, the rest not
         k = cond.disordered_sites
@@ -153,14 +177,7 @@ def condition_losses(out: dict, cond: Conditions, flag_threshold: float = 0.5) -
         el, frac = cond.occupancy
         gap = 10 * (p[..., _index(el)] - frac).abs() + (1 - w * f)
         L["occupancy"] = -0.1 * torch.logsumexp(-gap / 0.1, dim=-1)             # smooth minimum over sites
-    if cond.formula is not None:                          # expected atoms per element (multiplicity x occupancy), as shares
-        k = torch.arange(out["multiplicity"].shape[-1], dtype=p.dtype, device=p.device)
-        atoms = (out["multiplicity"].softmax(-1) * k).sum(-1)
-        amounts = (atoms[..., None] * p[..., :-1]).sum(1)
-        shares = amounts / amounts.sum(-1, keepdim=True).clamp_min(eps)
-        target = torch.zeros_like(shares[0])
-        for e, v in cond.formula.fractions.items(): target[_index(e)] = v
-        L["composition"] = 10 * (shares - target).abs().sum(-1)
+    if cond.formula is not None: L["composition"] = _composition_loss(out, cond.formula)
     return L
 
 # %% ../../nbs/4_generation/47_condition.ipynb #c013b

@@ -11,6 +11,7 @@ import json, time
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
+import torch
 from ..core import UsageError, DisCspError, safe_name, check_seed
 from ..outputs import OutputFolder
 from ..crystals.crystal import WyckoffCrystal
@@ -25,8 +26,8 @@ from .templates import TemplatePool, Candidate, FitWeights, template_candidates,
 from .condition import Conditions, Search, optimize_latents, condition_losses
 
 # %% auto #0
-__all__ = ['ROUTES', 'PREDICT_PRODUCTS', 'PredictError', 'PredictSettings', 'latent_candidates', 'predict', 'read_queries',
-           'predict_run']
+__all__ = ['ROUTES', 'PREDICT_PRODUCTS', 'PredictError', 'PredictSettings', 'latent_candidates', 'distinct', 'merged', 'predict',
+           'read_queries', 'predict_run']
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c008
 class PredictError(UsageError):
@@ -42,7 +43,7 @@ class PredictSettings:
     n: int = 20                          # candidates per query
     routes: tuple = ROUTES               # templates: known structures; latent: the model's latent space
     space_group: int | None = None       # only this space group
-    max_atoms: int | None = None         # atom positions per cell at most (default: the most a template holds)
+    max_atoms: int | None = None         # atom positions per conventional cell at most (default: the most a template holds)
     latent_starts: int = 6               # latent route: latent vectors optimized per query
     latent_steps: int = 150              # ... Adam steps each
     relax: int = 0                       # relax the best this many with CHGNet and rank them by energy above the rest
@@ -93,7 +94,7 @@ def latent_candidates(run: Run, formula: Formula, templates: list[WyckoffCrystal
             for d, s, l in sorted(zip(decoded, starts, final), key=lambda t: t[2]) if d.crystal is not None]
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c013
-def _distinct(candidates: list[Candidate], n: int) -> list[Candidate]:
+def distinct(candidates: list[Candidate], n: int) -> list[Candidate]:
     "The first `n` candidates that match no earlier one (the matcher runs only where the primitive cells agree)."
     kept, matcher = [], csp_matcher()
     for c in candidates:
@@ -102,6 +103,11 @@ def _distinct(candidates: list[Candidate], n: int) -> list[Candidate]:
         if not any(abs(p - primitive_positions(k.crystal)) < 1e-6 and crystals_match(c.crystal, k.crystal, matcher) is not None for k in kept):
             kept.append(c)
     return kept
+
+def merged(templates: list, latent: list, n: int) -> list:
+    "Templates' best n - n // 4, latent's best n // 4, then the rest of each (before removing matching ones)."
+    k = n // 4 if latent else 0
+    return templates[: n - k] + latent[:k] + templates[n - k:] + latent[k:]
 
 def _relaxed_first(candidates: list[Candidate], k: int, seed: int) -> list[Candidate]:
     """The first `k` candidates relaxed with CHGNet (symmetry and occupancies kept) and ranked by how low and how
@@ -131,11 +137,11 @@ def predict(formula, run: Run | None = None, pool: TemplatePool | None = None, s
     if len(formula.elements) > max_atoms:
         raise PredictError("too_many_atoms", f"{formula.text}: {len(formula.elements)} elements need more than {max_atoms} atoms")
     found = template_candidates(formula, pool, 2 * settings.n, settings.space_group, max_atoms, settings.weights)
-    routes = [found if "templates" in settings.routes else []]
+    latent = []
     if "latent" in settings.routes:
         latent = latent_candidates(run or Run.open(), formula, [c.crystal for c in found[:3]], settings)
-        routes.append([c for c in latent if sum(s.multiplicity for s in c.crystal.sites) <= max_atoms])
-    ranked = _distinct([c for r in routes for c in r], settings.n)
+        latent = [c for c in latent if sum(s.multiplicity for s in c.crystal.sites) <= max_atoms]
+    ranked = distinct(merged(found if "templates" in settings.routes else [], latent, settings.n), settings.n)
     if not ranked: raise PredictError("no_candidate", f"{formula.text}: no template fits and no latent vector decodes to it"
                                       + (f" within {max_atoms} atoms" if settings.max_atoms else ""))
     return _relaxed_first(ranked, settings.relax, settings.seed) if settings.relax else ranked

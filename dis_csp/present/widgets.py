@@ -21,7 +21,7 @@ from ..generation.decoding import decode_latents
 from .views import structure_figure, site_table, pretty_formula, latent_map
 
 # %% auto #0
-__all__ = ['cif_download_link', 'StructureViewer', 'ConditioningPanel', 'LatentExplorer']
+__all__ = ['cif_download_link', 'StructureViewer', 'ConditioningPanel', 'PredictPanel', 'LatentExplorer']
 
 # %% ../../nbs/5_present/52_widgets.ipynb #c005
 def cif_download_link(crystal: WyckoffCrystal, label: str = "download CIF") -> str:
@@ -136,7 +136,7 @@ def conditions(self: ConditioningPanel):
                       allow_other_elements=self.allow_other.value,
                       disordered_sites=None if self.disordered.value < 0 else self.disordered.value,
                       site_element=self.site_element.value.strip() or None, occupancy=self.occupancy.value.strip() or None)
-    if all(v in (None, False) for k, v in cond.to_dict().items() if k not in ("occupancy_tol", "max_sites", "allow_other_elements")):
+    if all(v in (None, False) for k, v in cond.to_dict().items() if k not in ("occupancy_tol", "composition_tol", "max_sites", "allow_other_elements")):
         raise ConditionError("choose at least one condition (space group, elements, disordered sites ...)")
     return cond
 
@@ -145,10 +145,13 @@ def _load(self: ConditioningPanel) -> Run:
     if self._run is None: self._run = _as_run(self._run_spec)
     return self._run
 
-@patch
-def _say(self: ConditioningPanel, text: str, kind: str = "info"):
+def _tell(message: W.HTML, text: str, kind: str = "info"):
+    "Show `text` in a panel's `message` widget, coloured by `kind` (info, error, ok)."
     colour = {"info": "#333", "error": "#b00020", "ok": "#0a7d2c"}[kind]
-    self.message.value = f'<span class="dis-csp-{kind}" style="color:{colour}">{html.escape(text)}</span>'
+    message.value = f'<span class="dis-csp-{kind}" style="color:{colour}">{html.escape(text)}</span>'
+
+@patch
+def _say(self: ConditioningPanel, text: str, kind: str = "info"): _tell(self.message, text, kind)
 
 # %% ../../nbs/5_present/52_widgets.ipynb #c008_s1_p2
 @patch
@@ -223,6 +226,63 @@ def relax_shown(self: ConditioningPanel) -> None:
 def _on_choose(self: ConditioningPanel, change):
     i = change["new"]
     if i is not None and 0 <= i < len(self.candidates): self.viewer.show(self.candidates[i])
+
+# %% ../../nbs/5_present/52_widgets.ipynb #c010q
+class PredictPanel(W.VBox):
+    "Crystal structure prediction for a formula, interactively (`run`: for the latent route; templates need none)."
+    def __init__(self, run=None, n: int = 10, routes: str = "templates,latent"):
+        self._run_spec, self._run = run, None
+        self.formula = W.Text(placeholder="e.g. LiCo0.97Ni0.03O2", description="formula")
+        self.space_group = W.Dropdown(options=_space_group_options(), value=0, description="space group")
+        self.n = W.BoundedIntText(value=n, min=1, max=100, description="candidates")
+        self.routes = W.Dropdown(options=[("templates and latent", "templates,latent"), ("templates", "templates"), ("latent", "latent")],
+                                 value=routes, description="routes")
+        self.button = W.Button(description="Predict", button_style="primary", icon="search")
+        self.message, self.results, self.download = W.HTML(), W.HTML(), W.HTML()
+        self.choose = W.Dropdown(options=[], description="show")
+        self.viewer = StructureViewer()
+        self.candidates = []
+        self.button.on_click(lambda _: self.predict())
+        self.choose.observe(self._on_choose, names="value")
+        for w, cls in ((self.button, "dis-csp-predict"), (self.results, "dis-csp-results"), (self.message, "dis-csp-message"),
+                       (self.choose, "dis-csp-choose"), (self.download, "dis-csp-download")): w.add_class(cls)
+        form = W.VBox([W.HBox([self.formula, self.space_group]), W.HBox([self.n, self.routes, self.button]), self.message])
+        super().__init__([form, self.results, W.HBox([self.choose, self.download]), self.viewer])
+        self.add_class("dis-csp-predict-panel")
+
+# %% ../../nbs/5_present/52_widgets.ipynb #c010r
+@patch
+def predict(self: PredictPanel) -> None:
+    "Predict the form's formula; fill the table and show the best candidate."
+    from dis_csp.generation.predict import predict, PredictSettings
+    text = self.formula.value.strip()
+    if not text: return _tell(self.message, "type a formula, e.g. LiCo0.97Ni0.03O2", "error")
+    self.button.disabled = True
+    try:
+        settings = PredictSettings(n=self.n.value, routes=self.routes.value, space_group=self.space_group.value or None)
+        if "latent" in settings.routes and self._run is None: self._run = _as_run(self._run_spec)
+        _tell(self.message, f"predicting {text} ...")
+        self.candidates = predict(text, self._run, settings=settings)
+    except DisCspError as e: return _tell(self.message, str(e), "error")
+    except Exception as e: return _tell(self.message, f"prediction failed: {type(e).__name__}: {e}", "error")
+    finally: self.button.disabled = False
+    from dis_csp.crystals.symmetry import space_group
+    self.results.value = pd.DataFrame([{"rank": i + 1, "formula": pretty_formula(c.crystal),
+                                        "space group": f"{c.crystal.space_group} {space_group(c.crystal.space_group).symbol}",
+                                        "disordered sites": c.crystal.n_disordered, "source": c.source, "score": f"{c.score:.2f}"}
+                                       for i, c in enumerate(self.candidates)]).to_html(index=False, border=0, escape=False)
+    self.choose.options = [(f"{i + 1}: {c.crystal.space_group} {pretty_formula(c.crystal)}", i) for i, c in enumerate(self.candidates)]
+    self.choose.value = 0
+    self._on_choose({"new": 0})
+    _tell(self.message, f"{len(self.candidates)} candidates for {text}, best first", "ok")
+
+@patch
+def _on_choose(self: PredictPanel, change):
+    i = change["new"]
+    if i is None or not 0 <= i < len(self.candidates): return
+    x = self.candidates[i].crystal
+    self.viewer.show(x)
+    self.download.value = cif_download_link(x, f"download CIF of candidate {i + 1}")
 
 # %% ../../nbs/5_present/52_widgets.ipynb #c012
 def _test_crystals(run: Run, n: int):
