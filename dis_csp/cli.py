@@ -115,7 +115,8 @@ def _train_overrides(args) -> dict:
 def cmd_train(args):
     "Train the VAE on a featurized dataset; a finished run gets its samplers and flag threshold at once."
     from dis_csp.model.train import train, TrainRequest
-    request = TrainRequest(args.preset, overrides=_train_overrides(args), resume=args.resume, force=args.force, device=args.device)
+    request = TrainRequest(args.preset, overrides=_train_overrides(args), resume=args.resume, force=args.force, device=args.device,
+                           init=args.init, freeze_encoder=args.freeze_encoder)
     r = train(args.data, args.out, request, progress=not args.quiet)
     if r["epochs_done"] >= r["epochs"] and int(os.environ.get("RANK", "0")) == 0:
         from dis_csp.generation.run import Run
@@ -146,6 +147,9 @@ def _add_train(t):
     t.add_argument("--set", action="append", metavar="SECTION.SETTING=VALUE",
                    help="any other setting of the run's configuration (repeatable), e.g. augment.dope=0.5")
     t.add_argument("--device", default="auto", help="auto (default: a GPU if there is one), cpu, cuda, cuda:1 ...")
+    t.add_argument("--init", metavar="MODEL", help="fine-tune: start from a shipped model's name, a run folder or a best.pt "
+                   "(its architecture, weights and lattice scaler; 50 epochs at a tenth of its learning rate unless --epochs/--lr)")
+    t.add_argument("--freeze-encoder", action="store_true", help="with --init: train the decoder only")
     t.set_defaults(func=cmd_train)
 
 def _add_evaluate(e):

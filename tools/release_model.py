@@ -87,6 +87,7 @@ def main(argv=None) -> int:
         largest = max(changes.values())
         card = {"name": a.name, "dis_csp_version": dis_csp.__version__, "checkpoint_format": CHECKPOINT_FORMAT,
                 "released": time.strftime("%Y-%m-%d"), "preset": record.get("preset"), "config": ck["config"],
+                **({"fine_tuned_from": record["init"]} if "init" in record else {}),
                 "data": {"source": str(a.source.relative_to(ROOT)) if a.source.is_relative_to(ROOT) else str(a.source),
                          "sha256": file_sha256(a.source), "dataset_sha256": dataset_fingerprint(ds), "n_crystals": len(ds),
                          "split": list(ck["run_config"].train.split), "split_seed": ck["run_config"].train.seed,

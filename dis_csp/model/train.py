@@ -20,8 +20,8 @@ from .losses import targets, loss_terms, total_loss
 from .augment import augment_batch, augmentation_tables
 
 # %% auto #0
-__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'make_split', 'device_for', 'lr_at', 'evaluate_terms', 'machine_description',
-           'TrainRequest', 'TrainLoop', 'train_epoch', 'train']
+__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'FINETUNE_EPOCHS', 'make_split', 'device_for', 'lr_at', 'evaluate_terms',
+           'machine_description', 'TrainRequest', 'InitialModel', 'freeze_encoder', 'TrainLoop', 'train_epoch', 'train']
 
 # %% ../../nbs/2_model/25_train.ipynb #c008
 def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
@@ -126,13 +126,63 @@ class TrainRequest:
     resume: bool = False               # continue the run in the folder (only train.epochs and train.lr may change)
     force: bool = False                # start the run in the folder over (deleting only its own files)
     device: str = "auto"               # auto (a GPU if there is one), cpu, cuda, cuda:1 ...
+    init: str | None = None            # fine-tune: start from this shipped model's name, run folder or best.pt
+    freeze_encoder: bool = False       # fine-tune the decoder only (the latent space stays the initial model's)
 
     def __post_init__(self):
         if self.preset is not None and self.preset not in PRESETS:
             raise UsageError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}")
+        if self.init is not None and (self.resume or self.preset or self.config):
+            raise UsageError("--init starts a new run from a trained model's configuration and weights; "
+                             "it takes no --preset (and --resume continues a run, which needs no --init)")
+        if self.init is not None and (bad := sorted(k for k in self.overrides if k.startswith("model."))):
+            raise UsageError(f"{', '.join(bad)}: the architecture comes from the initial model and cannot change")
+        if self.freeze_encoder and self.init is None: raise UsageError("--freeze-encoder needs --init (a model to fine-tune)")
+
+# %% ../../nbs/2_model/25_train.ipynb #c011f_1
+FINETUNE_EPOCHS = 50
+
+@dataclass(frozen=True)
+class InitialModel:
+    "The trained model a fine-tuning run starts from."
+    name: str                          # as given: a shipped model's name, a run folder or a checkpoint
+    path: Path
+    checkpoint: dict
+
+    @classmethod
+    def read(cls, name) -> "InitialModel":
+        "The checkpoint `name` resolves to, read and checked (CheckpointError / UsageError naming the file and why)."
+        from dis_csp.model.pretrained import resolve_checkpoint
+        path = resolve_checkpoint(name)
+        return cls(str(name), path, read_checkpoint(path))
+
+    @property
+    def origin(self) -> dict:
+        "What the run records it started from."
+        from dis_csp.core import file_sha256
+        return {"from": self.name, "checkpoint_sha256": file_sha256(self.path), "epochs": self.checkpoint.get("epoch", -1) + 1}
+
+    def config(self, overrides: dict) -> RunConfig:
+        "The fine-tuning configuration: the initial run's, the fine-tuning schedule, then `overrides`."
+        base = self.checkpoint["run_config"]
+        schedule = {"train.epochs": FINETUNE_EPOCHS, "train.lr": base.train.lr / 10, "train.kl_warmup_epochs": 0}
+        return base.with_(**{**schedule, **overrides})
+
+    def check_layout(self, ds):
+        "UsageError when the dataset's tensors are not the ones the initial model reads."
+        from dis_csp.crystals.representation import TensorLayout
+        mine = TensorLayout(**self.checkpoint["layout"])
+        if mine != ds.layout:
+            raise UsageError(f"{ds.path}: its crystals are featurized for another tensor layout ({ds.layout.max_sites} sites, "
+                             f"{ds.layout.c_size} crystal features) than {self.name} reads ({mine.max_sites}, {mine.c_size}); "
+                             "featurize the CIFs again with the defaults, or train from scratch")
+
+def freeze_encoder(model: DisorderedVAE):
+    "Stop the encoder's weights from training (the decoder and the heads still learn)."
+    for part in (model.encode_sites, model.encode_crystal, model.to_mu, model.to_logvar): part.requires_grad_(False)
 
 # %% ../../nbs/2_model/25_train.ipynb #c011e_s1
-def _open_run(run: Path, request: TrainRequest, ds, data_sha: str, rank: int, say, machine: str = ""):
+def _open_run(run: Path, request: TrainRequest, ds, data_sha: str, rank: int, say, machine: str = "", init: InitialModel | None = None):
     "(configuration, record, split, checkpoint to continue or None, output folder or None on other ranks)."
     preset, config, overrides, resume, force = request.preset, request.config, dict(request.overrides), request.resume, request.force
     last = run / "last.pt"
@@ -152,7 +202,8 @@ def _open_run(run: Path, request: TrainRequest, ds, data_sha: str, rank: int, sa
         base = config or PRESETS[preset or "default"]
         record = {"preset": preset or next((name for name, c in PRESETS.items() if c == base), "custom"),
                   "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()}}
-        config = base.with_(**overrides)
+        config = init.config(overrides) if init else base.with_(**overrides)
+        if init: record = {**record, "preset": "fine-tuned", "init": init.origin, "freeze_encoder": request.freeze_encoder}
         split = make_split(ds.ids, config.train.seed, config.train.split)
     record = {**record, "dataset": str(ds.path), "dataset_sha256": data_sha, **({"machine": machine} if ck is None else {})}
     folder = None
@@ -227,11 +278,11 @@ def _start_state(model, opt, gen, ck, run: Path, device) -> tuple[int, float, li
     rows = list(csv.DictReader(io.StringIO((run / "history.csv").read_text()))) if (run / "history.csv").exists() else []
     return start, ck["best_val"], [r for r in rows if int(r["epoch"]) < start], LatticeScaler(**ck["scaler"])
 
-def _save_epoch(folder, loop: TrainLoop, epoch: int, rows: list, val_total: float, best_val: float, data_sha: str) -> float:
-    "Write history.csv, best.pt (if the validation loss improved) and last.pt; the best validation loss so far."
+def _save_epoch(folder, loop: TrainLoop, epoch: int, rows: list, val_total: float, best_val: float, saved: dict) -> float:
+    """Write history.csv, best.pt (if the validation loss improved) and last.pt, each with `saved` (the dataset's hash,
+    the initial model of a fine-tuning run); the best validation loss so far."""
     model, opt, gen, scaler, config, device = loop.model, loop.opt, loop.gen, loop.scaler, loop.config, loop.device
     folder.write("history.csv", _history_csv(rows))
-    saved = dict(dataset_sha256=data_sha)
     if val_total < best_val:
         best_val = val_total
         folder.write("best.pt", checkpoint_bytes(model, scaler, config, epoch=epoch, val_loss=best_val, **saved))
@@ -261,14 +312,18 @@ def train(dataset_dir, run_dir, request: TrainRequest = TrainRequest(), progress
     ds = load_dataset(dataset_dir)                         # inputs read and checked before the run folder is touched
     data_sha, run = dataset_fingerprint(ds), Path(run_dir)
     dev = device_for(request.device) if world == 1 or not torch.cuda.is_available() else torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    config, record, split, ck, folder = _open_run(run, request, ds, data_sha, rank, say, machine_description(dev))
+    init = InitialModel.read(request.init) if request.init else None
+    if init: init.check_layout(ds)
+    config, record, split, ck, folder = _open_run(run, request, ds, data_sha, rank, say, machine_description(dev), init)
     if rank == 0 and progress: say(f"{run}: preset {record['preset']!r}\n{config.describe()}")
     torch.manual_seed(config.train.seed)
     (A_tr, c_tr), (A_va, c_va) = _subset(ds, split["train"], dev), _subset(ds, split["val"], dev)
     if len(A_tr) == 0: raise UsageError(f"{dataset_dir}: no training crystals")
     model = DisorderedVAE(config.model, ds.layout).to(dev)
-    scaler = LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
+    scaler = LatticeScaler(**init.checkpoint["scaler"]) if init else LatticeScaler.fit(c_tr[:, ds.layout.c["lattice"]].cpu().numpy())
     if config.model.standardize_input: model.set_input_scaler(scaler)
+    if init: model.load_state_dict(init.checkpoint["state_dict"])          # half-precision weights become single here
+    if record.get("freeze_encoder"): freeze_encoder(model)
     loop = _loop(model, config, scaler, augmentation_tables(A_tr, c_tr, ds.layout), dev, rank, world)
     start, best_val, rows, stored_scaler = _start_state(model, loop.opt, loop.gen, ck, run, dev)
     loop.scaler = stored_scaler or scaler
@@ -281,7 +336,8 @@ def train(dataset_dir, run_dir, request: TrainRequest = TrainRequest(), progress
         if rank != 0: continue
         va = evaluate_terms(model, A_va, c_va, loop.scaler, config) if len(A_va) else tr
         rows += _epoch_rows(epoch, tr, va, loop.opt.param_groups[0]["lr"], time.time() - t0)
-        best_val = _save_epoch(folder, loop, epoch, rows, va["total"], best_val, data_sha)
+        best_val = _save_epoch(folder, loop, epoch, rows, va["total"], best_val,
+                               {"dataset_sha256": data_sha, **({"init": record["init"]} if "init" in record else {})})
         bar.update(1)
         bar.set_postfix(loss=f"{tr['total']:.3g}", val=f"{va['total']:.3g}", occ=f"{va['occupancy']:.2e}", sg=f"{va['space_group']:.3f}")
     bar.close()
