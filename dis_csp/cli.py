@@ -148,7 +148,7 @@ def _add_train(t):
                    help="any other setting of the run's configuration (repeatable), e.g. augment.dope=0.5")
     t.add_argument("--device", default="auto", help="auto (default: a GPU if there is one), cpu, cuda, cuda:1 ...")
     t.add_argument("--init", metavar="MODEL", help="fine-tune: start from a shipped model's name, a run folder or a best.pt "
-                   "(its architecture, weights and lattice scaler; 50 epochs at a tenth of its learning rate unless --epochs/--lr)")
+                   "(its architecture, weights and lattice scaler; 200 epochs at 0.3 of its learning rate unless --epochs/--lr)")
     t.add_argument("--freeze-encoder", action="store_true", help="with --init: train the decoder only")
     t.set_defaults(func=cmd_train)
 

@@ -15,7 +15,7 @@ def test_finetune_the_shipped_model_then_sample(sample_dataset, tmp_path):
     shipped, tuned = read_checkpoint(resolve_checkpoint("default")), read_checkpoint(out / "best.pt")
     assert tuned["init"]["checkpoint_sha256"] == record["init"]["checkpoint_sha256"]
     assert tuned["scaler"] == shipped["scaler"] and tuned["run_config"].model == shipped["run_config"].model
-    assert tuned["run_config"].train.lr == shipped["run_config"].train.lr / 10
+    assert abs(tuned["run_config"].train.lr - shipped["run_config"].train.lr * 0.3) < 1e-12
     moved = [k for k, v in shipped["state_dict"].items() if not torch.allclose(v.float(), tuned["state_dict"][k].float(), atol=1e-4)]
     assert len(moved) > len(shipped["state_dict"]) // 2, moved            # the weights were trained on, not copied
     assert (out / "samplers.npz").exists() and (out / "decoding.json").exists()   # refitted on the new training latents

@@ -69,11 +69,11 @@ def test_train(sample_dataset, tmp_path):
 
 def test_virtual_cells(tmp_path):
     cif = tmp_path / "agsbte2.cif"; cif.write_text(agsbte2(ag=0.5, sb=0.5))
-    args = ["virtual-cells", cif, "--n", "400", "--no-energy", "--supercell", "3", "3", "3", "--quiet"]
+    args = ["virtual-cells", cif, "--n", "200", "--no-energy", "--supercell", "3", "3", "3", "--quiet"]
     t = timed([*args, "--out", tmp_path / "straight"])
     landed = killed_then_finished([*args, "--out", tmp_path / "resumed"], kills=2, seed=5, window=(0.5 * t, 0.9 * t))
     assert landed >= 1
     for name in ("properties.csv", "cells.extxyz"):
         assert (tmp_path / "straight" / name).read_bytes() == (tmp_path / "resumed" / name).read_bytes(), name
     a, b = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("straight", "resumed"))
-    assert a["properties"] == b["properties"] and a["n_cells"] == b["n_cells"] == 400
+    assert a["properties"] == b["properties"] and a["n_cells"] == b["n_cells"] == 200

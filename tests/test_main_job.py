@@ -5,7 +5,8 @@ from pathlib import Path
 from conftest import ROOT, SAMPLE
 
 TINY = {"PRESET": "tiny", "N_SAMPLES": "8", "TABLE3_SAMPLES": "5", "CONDITION_N": "2", "CONDITION_STEPS": "5",
-        "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "1", "TABLE3_RELAX": "0", "CONDITION_RELAX": "0", "SCREEN_N": "0"}
+        "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "1", "TABLE3_RELAX": "0", "CONDITION_RELAX": "0", "SCREEN_N": "0",
+        "PREDICT_ROUTES": "templates"}                                       # the latent route: tests/test_predict.py
 
 
 def main_job(tmp_path, *args):

@@ -43,6 +43,7 @@ else                     # every step, small CHGNet counts: about 10 minutes on 
   : "${CONDITION_RELAX:=0}" "${TABLE3_SAMPLES:=100}" "${TABLE3_PLAUSIBILITY:=3}" "${TABLE3_RELAX:=1}" "${FIG11_CELLS:=24}"
   : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}" "${CSP_QUERIES:=20}"
 fi
+: "${PREDICT_ROUTES:=templates,latent}"
 START=$(date +%s)
 step() { echo; echo "== $* == ($(date +%H:%M:%S), $(( $(date +%s) - START )) s)"; }
 if [ $TRAIN = 1 ]; then MODEL="$RUN"; CKPT="$RUN/best.pt"; else MODEL="default"; CKPT="$(python -c 'from dis_csp.model.pretrained import resolve_checkpoint; print(resolve_checkpoint())')"; fi
@@ -132,7 +133,7 @@ condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 step "6a. predict (four showcase compositions)"
 if stale "$OUT/predicted/.dis-csp-predict.json"; then
   dis-csp predict "LiCo0.97Ni0.03O2" "Li0.33La0.56TiO3" "Na3Zr2Si2PO12" "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O" --n 5 \
-    --checkpoint "$MODEL" --out "$OUT/predicted" --quiet > /dev/null
+    --routes "$PREDICT_ROUTES" --checkpoint "$MODEL" --out "$OUT/predicted" --quiet > /dev/null
 fi
 python -c "
 import json

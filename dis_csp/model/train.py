@@ -20,8 +20,9 @@ from .losses import targets, loss_terms, total_loss
 from .augment import augment_batch, augmentation_tables
 
 # %% auto #0
-__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'FINETUNE_EPOCHS', 'make_split', 'device_for', 'lr_at', 'evaluate_terms',
-           'machine_description', 'TrainRequest', 'InitialModel', 'freeze_encoder', 'TrainLoop', 'train_epoch', 'train']
+__all__ = ['TERMS', 'PRODUCTS', 'SAFE_ON_RESUME', 'FINETUNE_EPOCHS', 'FINETUNE_LR_FACTOR', 'make_split', 'device_for', 'lr_at',
+           'evaluate_terms', 'machine_description', 'TrainRequest', 'InitialModel', 'freeze_encoder', 'TrainLoop',
+           'train_epoch', 'train']
 
 # %% ../../nbs/2_model/25_train.ipynb #c008
 def make_split(ids: list[str], seed: int = 0, fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
@@ -140,7 +141,8 @@ class TrainRequest:
         if self.freeze_encoder and self.init is None: raise UsageError("--freeze-encoder needs --init (a model to fine-tune)")
 
 # %% ../../nbs/2_model/25_train.ipynb #c011f_1
-FINETUNE_EPOCHS = 50
+FINETUNE_EPOCHS = 200
+FINETUNE_LR_FACTOR = 0.3
 
 @dataclass(frozen=True)
 class InitialModel:
@@ -165,7 +167,7 @@ class InitialModel:
     def config(self, overrides: dict) -> RunConfig:
         "The fine-tuning configuration: the initial run's, the fine-tuning schedule, then `overrides`."
         base = self.checkpoint["run_config"]
-        schedule = {"train.epochs": FINETUNE_EPOCHS, "train.lr": base.train.lr / 10, "train.kl_warmup_epochs": 0}
+        schedule = {"train.epochs": FINETUNE_EPOCHS, "train.lr": base.train.lr * FINETUNE_LR_FACTOR, "train.kl_warmup_epochs": 0}
         return base.with_(**{**schedule, **overrides})
 
     def check_layout(self, ds):
