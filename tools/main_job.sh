@@ -41,7 +41,7 @@ if [ $FULL = 1 ]; then   # the reproduction the README reports
 else                     # every step, small CHGNet counts: about 10 minutes on 2 cores
   : "${N_SAMPLES:=1000}" "${PLAUSIBILITY:=8}" "${RELAX_N:=3}" "${SCREEN_N:=2}" "${CONDITION_N:=12}" "${CONDITION_STEPS:=300}"
   : "${CONDITION_RELAX:=0}" "${TABLE3_SAMPLES:=100}" "${TABLE3_PLAUSIBILITY:=3}" "${TABLE3_RELAX:=1}" "${FIG11_CELLS:=24}"
-  : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}" "${CSP_QUERIES:=20}"
+  : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}" "${CSP_QUERIES:=10}"
 fi
 : "${PREDICT_ROUTES:=templates,latent}"
 START=$(date +%s)
