@@ -141,6 +141,7 @@ class FitWeights:
     shared: float = 0.3                  # per host taken by several query elements
     split: float = 2.0                   # per host taken by an element that also takes another
     support: float = 0.15                # x log(number of templates that give the same structure)
+    variant: float = 0.5                 # per better template of the same structure ranked before this one
 
 @dataclass(frozen=True)
 class Fit:
@@ -246,17 +247,21 @@ def _fits(formula: Formula, pool: TemplatePool, space_group, max_atoms, weights,
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c020
 def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space_group: int | None = None,
-                        max_atoms: int | None = None, weights: FitWeights = FitWeights(), max_cost: float = 6.0) -> list[Candidate]:
+                        max_atoms: int | None = None, weights: FitWeights = FitWeights(), max_cost: float = 6.0,
+                        per_structure: int = 3) -> list[Candidate]:
     """Up to `n` candidates for `formula` from the templates of `pool`, best first. Templates are fitted in order of
-    their cost's lower bound, until that bound passes the `n`-th best penalty by more than any support bonus can make up."""
+    their cost's lower bound, until that bound passes the `n`-th best penalty by more than any support bonus can make up.
+    Each structure keeps its `per_structure` best templates (other lattice shapes, coordinates, occupancies of one
+    structure type), the k-th of them penalized by k x `weights.variant`."""
     best, support, margin = {}, Counter(), weights.support * math.log(max(len(pool.crystals), 2))
     for k, (bound, key, x, fit, hs) in enumerate(_fits(formula, pool, space_group, max_atoms or pool.max_atoms, weights, max_cost)):
-        if k % 32 == 0 and len(best) >= n and bound > sorted(f.penalty(weights) for _, f, _ in best.values())[n - 1] + margin: break
+        if k % 32 == 0 and len(best) >= n and bound > sorted(v[0][1].penalty(weights) for v in best.values())[n - 1] + margin: break
         support[key] += 1
-        if key not in best or fit.penalty(weights) < best[key][1].penalty(weights): best[key] = (x, fit, hs)
-    def parts(key, fit): return {"substitution": fit.substitution, "vacancy": weights.vacancy * fit.vacancy,
-                                 "shared": weights.shared * fit.shared, "split": weights.split * fit.split,
-                                 "support": -weights.support * math.log(support[key])}
-    ranked = sorted(best, key=lambda k: sum(parts(k, best[k][1]).values()))[:n]
-    return [Candidate(substituted(best[k][0], best[k][1], best[k][2], pool.volumes), f"template {best[k][0].id}", parts(k, best[k][1]))
-            for k in ranked]
+        kept = best.setdefault(key, [])
+        kept.append((x, fit, hs)); kept.sort(key=lambda t: t[1].penalty(weights)); del kept[per_structure:]
+    def parts(key, fit, j): return {"substitution": fit.substitution, "vacancy": weights.vacancy * fit.vacancy,
+                                    "shared": weights.shared * fit.shared, "split": weights.split * fit.split,
+                                    "support": -weights.support * math.log(support[key]), **({"variant": weights.variant * j} if j else {})}
+    ranked = sorted(((key, j, t) for key, kept in best.items() for j, t in enumerate(kept)),
+                    key=lambda r: sum(parts(r[0], r[2][1], r[1]).values()))[:n]
+    return [Candidate(substituted(x, fit, hs, pool.volumes), f"template {x.id}", parts(key, fit, j)) for key, j, (x, fit, hs) in ranked]
