@@ -128,7 +128,8 @@ def cmd_train(args):
 def cmd_evaluate(args):
     "Reconstruction metrics (paper Tables 1-2) of a checkpoint."
     from dis_csp.model.evaluate import evaluate
-    m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=args.device, force=args.force)
+    from dis_csp.model.train import device_for
+    m = evaluate(args.checkpoint, args.data, out=args.out, split=args.split, device=device_for(args.device), force=args.force)
     print(json.dumps(m, indent=2))
 
 def _add_train(t):
@@ -159,7 +160,7 @@ def _add_evaluate(e):
     e.add_argument("--force", action="store_true", help="write into a folder that holds other files too")
     e.add_argument("--split", default="test", choices=["train", "val", "test", "all"],
                    help="for the run's own dataset: which split (default test)")
-    e.add_argument("--device", default="cpu")
+    _add_device(e, "encoding and decoding the crystals")
     e.set_defaults(func=cmd_evaluate)
 
 # %% ../nbs/90_cli.ipynb #c008
@@ -235,7 +236,12 @@ def cmd_sample(args):
 def _run(args, need_data: bool = False):
     "The `Run` of a command's --checkpoint and --data, opened once (what it computes for a run that lacks it goes to --out)."
     from dis_csp.generation.run import Run
-    return Run.open(args.checkpoint, args.data, need_data=need_data, extras_in=args.out)
+    from dis_csp.model.train import device_for
+    return Run.open(args.checkpoint, args.data, need_data=need_data, extras_in=args.out, device=device_for(args.device))
+
+def _add_device(p, what: str):
+    p.add_argument("--device", default="auto", help=f"where the network runs ({what}): auto (default: a GPU if there is "
+                   "one), cpu, cuda, cuda:1 ...")
 
 def _relax_first(args):
     "With --relax N: the first N crystals of a sample/condition output folder relaxed into its relaxed/ (dis_csp.physics.relax)."
@@ -289,6 +295,7 @@ def _add_sample(s):
                    "test crystals with CHGNet on one ordered realization each (energy, largest force, relaxation drop; "
                    "about 3 s per crystal on a core): plausibility.csv, plausibility.html, metrics.json")
     _add_relax_option(s)
+    _add_device(s, "decoding the samples")
     s.add_argument("--allow-large", action="store_true", help=f"allow more than {MAX_SAMPLES:,} samples in one run")
     _out(s, "folder for cifs/, samples.jsonl, metrics.json")
     s.set_defaults(func=cmd_sample)
@@ -318,6 +325,7 @@ def _add_condition(c):
     c.add_argument("--seed", type=SEED, default=0)
     c.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
     _add_relax_option(c)
+    _add_device(c, "the latent search and decoding")
     _out(c, "folder for cifs/, samples.jsonl, metrics.json")
     c.set_defaults(func=cmd_condition)
 
@@ -332,7 +340,8 @@ def cmd_predict(args):
     settings = PredictSettings(n=args.n, routes=args.routes, space_group=args.spacegroup, max_atoms=args.max_atoms,
                                relax=args.relax, seed=args.seed)
     pool = pool_with(default_template_pool(), args.templates) if args.templates else None
-    run = Run.open(args.checkpoint, args.data) if "latent" in settings.routes else None
+    from dis_csp.model.train import device_for
+    run = Run.open(args.checkpoint, args.data, device=device_for(args.device)) if "latent" in settings.routes else None
     m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, page=predictions_page)
     print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query")}, indent=2))
     print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json and index.html")
@@ -352,6 +361,7 @@ def _add_predict(p):
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
     p.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    _add_device(p, "the latent route")
     _out(p, "folder for predictions.jsonl, cifs/, metrics.json, index.html")
     p.set_defaults(func=cmd_predict)
 

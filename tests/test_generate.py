@@ -72,6 +72,10 @@ def test_sample_bad_input(tiny_run, tmp_path):
     assert r.returncode == 2 and "no such checkpoint" in r.stderr
     r = run("sample", "--checkpoint", tiny_run / "best.pt", "--n", 0, "--out", tmp_path / "o")
     assert r.returncode == 2 and "argument --n: 0 must be at least 1" in r.stderr
+    import torch
+    if not torch.cuda.is_available():                        # a device this machine lacks: one line, nothing written
+        r = run("sample", "--checkpoint", tiny_run / "best.pt", "--device", "cuda", "--out", tmp_path / "o")
+        assert r.returncode == 2 and "PyTorch sees no CUDA device" in r.stderr.strip().splitlines()[-1] and not (tmp_path / "o").exists()
     copy = tmp_path / "run"
     shutil.copytree(tiny_run, copy)
     (copy / "samplers.npz").write_bytes(b"garbage")          # a corrupt sampler file is refitted, not trusted

@@ -13,7 +13,7 @@ def _rows(out: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def predicted(tmp_path_factory):
     out = tmp_path_factory.mktemp("predict") / "p"
-    r = run("predict", "NaCl", "Li0.5Na0.5Cl", "LiCo0.97Ni0.03O2", "--n", 5, "--out", out, "--quiet")
+    r = run("predict", "NaCl", "Li0.5Na0.5Cl", "LiCo0.97Ni0.03O2", "--n", 5, "--device", "cpu", "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
     return out, r.stdout
 
@@ -110,7 +110,7 @@ def test_bad_files_and_options_are_one_line(tmp_path):
     for args, why in (((), "no query"), (("--formulas", tmp_path / "empty.txt"), "no query"),
                       (("--formulas", tmp_path / "dup.csv"), "duplicate id 'a'"), (("--formulas", tmp_path / "cols.csv"), "id,formula"),
                       (("--formulas", tmp_path / "none.csv"), "cannot read"), (("NaCl", "--routes", "magic"), "routes must be"),
-                      (("NaCl", "--n", "0"), "must be at least 1")):
+                      (("NaCl", "--n", "0"), "must be at least 1"), (("NaCl", "--device", "tpu"), "not a device PyTorch knows")):
         r = run("predict", *args, "--out", tmp_path / "o")
         last = r.stderr.strip().splitlines()[-1]                               # argparse's usage lines, then one error line
         assert r.returncode == 2 and last.startswith("dis-csp predict: error:") and why in last, (args, r.stderr)

@@ -22,7 +22,7 @@ from .sample import write_samples, open_generation_folder
 
 # %% auto #0
 __all__ = ['MAX_CANDIDATES', 'ConditionError', 'Conditions', 'condition_losses', 'Search', 'optimize_latents',
-           'conditioned_candidates', 'condition_run']
+           'latent_condition_loss', 'conditioned_candidates', 'condition_run']
 
 # %% ../../nbs/4_generation/47_condition.ipynb #c005
 class ConditionError(UsageError):
@@ -236,6 +236,14 @@ def optimize_latents(model, z0, cond: Conditions, search: Search = Search(), kde
     for p_ in model.parameters(): p_.requires_grad_(True)
     return z.detach().cpu().numpy(), history
 
+# %% ../../nbs/4_generation/47_condition.ipynb #c012b
+def latent_condition_loss(model, z, cond: Conditions, flag_threshold: float = 0.5) -> np.ndarray:
+    "The summed condition losses of latent vectors `z` (numpy, (N, latent)), decoded on the model's device, as numpy."
+    dev = next(model.parameters()).device
+    with torch.no_grad():
+        terms = condition_losses(model.decode(torch.as_tensor(np.asarray(z, np.float32), device=dev)), cond, flag_threshold)
+    return (sum(terms.values()) if terms else torch.zeros(len(z))).cpu().numpy()
+
 # %% ../../nbs/4_generation/47_condition.ipynb #c014
 def conditioned_candidates(model, scaler, samplers: dict, cond: Conditions, search: Search = Search(),
                            decoding: DecodeSettings = DecodeSettings(), progress: bool = False, callback=None) -> tuple:
@@ -247,14 +255,10 @@ def conditioned_candidates(model, scaler, samplers: dict, cond: Conditions, sear
     kde, start_sampler = samplers["kde"], samplers[search.start]
     if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
     m = n * search.overshoot
-    def loss(z):
-        with torch.no_grad():
-            terms = condition_losses(model.decode(torch.as_tensor(z)), cond, flag_threshold)
-        return (sum(terms.values()) if terms else torch.zeros(len(z))).numpy()
     z, every, history = None, [], []
     for r in range(search.rounds if search.select_by_checks else 1):     # a new batch while fewer than n meet the conditions
         start = start_sampler.sample(m * search.pool, seed + 100_003 * r)
-        z0 = start[np.argsort(loss(start), kind="stable")[:m]]
+        z0 = start[np.argsort(latent_condition_loss(model, start, cond, flag_threshold), kind="stable")[:m]]
         z_r, hist = optimize_latents(model, z0, cond, replace(search, seed=seed + r), kde, flag_threshold, progress, callback)
         z = z_r if z is None else np.concatenate([z, z_r])
         history += [{"round": r, **h} for h in hist]
@@ -265,7 +269,8 @@ def conditioned_candidates(model, scaler, samplers: dict, cond: Conditions, sear
     for d in every:
         if d.crystal is None: discarded[d.reason] = discarded.get(d.reason, 0) + 1
     usable = np.array([d.crystal is not None for d in every])
-    rank = np.lexsort((loss(z), ~meets if search.select_by_checks else np.zeros(len(z), bool)))   # meeting first, then by loss
+    losses = latent_condition_loss(model, z, cond, flag_threshold)
+    rank = np.lexsort((losses, ~meets if search.select_by_checks else np.zeros(len(z), bool)))   # meeting first, then by loss
     picked = np.sort([i for i in rank if usable[i]][:n])                                    # in the order of the optimized latents
     z, decoded = z[picked.astype(int)], [every[i] for i in picked]
     for k, d in enumerate(decoded): d.crystal.id = f"cond_{seed}_{k:04d}"

@@ -11,7 +11,6 @@ import json, time
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
-import torch
 from ..core import UsageError, DisCspError, safe_name, check_seed
 from ..outputs import OutputFolder
 from ..crystals.crystal import WyckoffCrystal
@@ -23,7 +22,7 @@ from .decoding import decode_latents
 from .run import Run
 from .matching import crystals_match, primitive_positions, csp_matcher
 from .templates import TemplatePool, Candidate, FitWeights, template_candidates, default_template_pool
-from .condition import Conditions, Search, optimize_latents, condition_losses
+from .condition import Conditions, Search, optimize_latents, latent_condition_loss
 
 # %% auto #0
 __all__ = ['ROUTES', 'PREDICT_PRODUCTS', 'PredictError', 'PredictSettings', 'latent_candidates', 'distinct', 'merged', 'predict',
@@ -83,11 +82,11 @@ def latent_candidates(run: Run, formula: Formula, templates: list[WyckoffCrystal
     samplers = run.samplers(need=["kde"], progress=False)
     z_t = _template_latents(run, templates)[: settings.latent_starts // 2]
     draws = samplers["kde"].sample(50 * settings.latent_starts, settings.seed)
-    with torch.no_grad(): loss = sum(condition_losses(run.model.decode(torch.as_tensor(draws)), cond, run.flag_threshold).values())
-    z0 = np.concatenate([z_t, draws[np.argsort(loss.numpy(), kind="stable")[: settings.latent_starts - len(z_t)]]])
+    loss = latent_condition_loss(run.model, draws, cond, run.flag_threshold)
+    z0 = np.concatenate([z_t, draws[np.argsort(loss, kind="stable")[: settings.latent_starts - len(z_t)]]])
     search = Search(steps=max(settings.latent_steps, 1), seed=settings.seed)
     z, _ = optimize_latents(run.model, z0, cond, search, samplers["kde"], run.flag_threshold)
-    with torch.no_grad(): final = sum(condition_losses(run.model.decode(torch.as_tensor(z)), cond, run.flag_threshold).values()).numpy()
+    final = latent_condition_loss(run.model, z, cond, run.flag_threshold)
     decoded = decode_latents(run.model, run.scaler, z, run.decode_settings(composition=formula.fractions))
     starts = [f"template {x.id}" for x in templates[: len(z_t)]] + ["a KDE draw"] * (len(z0) - len(z_t))
     return [Candidate(d.crystal, f"latent, from {s}", {"latent_loss": float(l), "composition_change": d.occupancy_change.get("composition", 0.0)})
