@@ -39,12 +39,15 @@ class GaussianSampler:
 class GMMSampler:
     "Gaussian mixture over the latent means; the number of components minimizes the BIC."
     kind = "gmm"
-    def __init__(self, candidates=(1, 2, 4, 8, 16, 32), covariance_type: str = "full", reg_covar: float = 1e-4):
+    def __init__(self, candidates=(1, 2, 4, 8, 16, 32), covariance_type: str = "full", reg_covar: float = 1e-4,
+                 max_fit_points: int = 10_000):
         self.candidates, self.covariance_type, self.reg_covar = tuple(candidates), covariance_type, reg_covar
+        self.max_fit_points = max_fit_points
 
     def fit(self, latents: np.ndarray, seed: int = 0) -> "GMMSampler":
         from sklearn.mixture import GaussianMixture
         X = np.asarray(latents, np.float64)
+        if len(X) > self.max_fit_points: X = X[np.sort(np.random.default_rng(seed).permutation(len(X))[: self.max_fit_points])]
         self.bic, best = {}, None
         for k in self.candidates:
             if k > len(X) // 2: break
