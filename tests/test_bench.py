@@ -3,7 +3,8 @@ import subprocess, sys
 import pytest
 from conftest import ROOT
 
-QUICK = ["csp.py", "decode.py", "featurize.py", "finetune.py", "generate.py", "train.py", "relax.py", "virtual_cells.py"]
+QUICK = ["csp.py", "decode.py", "featurize.py", "finetune.py", "generate.py", "train.py", "relax.py", "scale.py", "synthetic.py",
+         "virtual_cells.py"]
 
 
 def test_every_benchmark_has_a_quick_run():
