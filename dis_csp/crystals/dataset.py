@@ -140,7 +140,7 @@ class DatasetNotFound(DatasetError, UsageError):
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c006_4
 def _records(path: Path) -> list[WyckoffCrystal]:
-    "The crystals of a records.jsonl, parsed with the garbage collector paused (its passes over a growing heap made\n    parsing 150,000 records take 6 s instead of 2.8)."
+    "The crystals of a records.jsonl, parsed with the garbage collector paused (150,000 records: 2.8 s, not 6 s)."
     enabled = gc.isenabled(); gc.disable()
     try: return [WyckoffCrystal.from_json(l) for l in path.read_text().splitlines() if l.strip()]
     finally:
