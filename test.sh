@@ -9,6 +9,9 @@ set +e
 NB_FLAGS=(); PYTEST_MARK=(-m "not slow")
 if [ "${1:-}" = "--slow" ]; then shift; NB_FLAGS=(--flags slow); PYTEST_MARK=(); fi
 started=$(date +%s)
+# two workers on two cores: each single-threaded (torch, BLAS), so their thread pools do not fight over the cores
+# (a tiny training took 31 s with the default pools beside a second worker, 16 s with one thread each)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
 echo "== nbdev-test (notebooks) =="
 # nbs/paper and nbs/tutorials are executed by pytest instead, the way users run them: papermill on a tiny run
 # (tests/test_figures.py) and JupyterLab in a browser (tests/test_browser.py)

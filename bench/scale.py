@@ -13,7 +13,8 @@ reports its seconds and its peak memory (resident set; for featurize also that o
 Printed side by side with the ratio of the two and that ratio over the ratio of sizes: 1.0 grows linearly, above 1
 faster than linearly. Featurized datasets are kept in --work and reused (their build's numbers are kept with them).
 Usage: python bench/scale.py [--synthetic runs/scale/cifs] [--work runs/scale] [--stages featurize,load,epoch,samplers,novelty] [--quick]
-(--quick: 60 open and 120 synthetic crystals in a temporary folder: what the tests run, to catch a broken benchmark)
+(--quick: 60 open and 120 synthetic crystals in a temporary folder, every stage in this one process: what the tests run,
+to catch a broken benchmark)
 """
 import argparse, json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -85,7 +86,7 @@ def _samplers(dataset):
     return out
 
 
-def _novelty(dataset, n=500):
+def _novelty(dataset, n):
     from dis_csp.generation.decoding import decode_latents
     from dis_csp.generation.metrics import uniqueness_novelty
     run, ds, _ = _latents(dataset)
@@ -97,18 +98,20 @@ def _novelty(dataset, n=500):
             "per_second": len(made) / (time.perf_counter() - t), "novelty": sum(novel) / len(novel)}
 
 
-def stage(name, source, dataset, work, limit):
+def stage(name, source, dataset, work, limit, novelty_n=500):
     "One stage in this process: its numbers and the peak memory of the process."
     import warnings; warnings.filterwarnings("ignore")
     r = {"featurize": lambda: _featurize(source, dataset, limit), "load": lambda: _load(dataset),
-         "epoch": lambda: _epoch(dataset, work), "samplers": lambda: _samplers(dataset), "novelty": lambda: _novelty(dataset)}[name]()
+         "epoch": lambda: _epoch(dataset, work), "samplers": lambda: _samplers(dataset), "novelty": lambda: _novelty(dataset, novelty_n)}[name]()
     return {**r, "peak_mb": _peak_mb()}
 
 
-def measured(name, label, source, work, limit):
-    "A stage run in a fresh process (its own peak memory); a featurize already done is read back."
+def measured(name, label, source, work, limit, quick=False):
+    """A stage run in a fresh process (its own peak memory); a featurize already done is read back. `quick`: in this
+    process (the peak memory then that of every stage so far), 40 crystals decoded for novelty."""
     dataset, keep = Path(work) / f"dataset_{label}", Path(work) / f"featurize_{label}.json"
     if name == "featurize" and keep.exists() and (dataset / "dataset.npz").exists(): return json.loads(keep.read_text())
+    if quick: return stage(name, source, dataset, work, limit, novelty_n=40)
     cmd = [sys.executable, __file__, "--stage", name, "--source", str(source), "--dataset", str(dataset), "--work", str(work),
            "--limit", str(limit or 0)]
     p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
@@ -137,8 +140,8 @@ def main():
     Path(a.work).mkdir(parents=True, exist_ok=True)
     rows = {}
     for name in a.stages.split(","):
-        small = measured(name, "open" if not a.quick else "open_quick", open_source, a.work, limits[0])
-        big = measured(name, "synthetic", a.synthetic, a.work, limits[1])
+        small = measured(name, "open" if not a.quick else "open_quick", open_source, a.work, limits[0], a.quick)
+        big = measured(name, "synthetic", a.synthetic, a.work, limits[1], a.quick)
         rows[name] = (small, big)
         size = big["n"] / small["n"] if small.get("n") and big.get("n") else float("nan")
         print(f"{name:<10} n {small.get('n')!s:>7} -> {big.get('n')!s:>7} ({size:5.1f}x)   "

@@ -96,7 +96,8 @@ class PairBounds:
 # %% ../../nbs/1_crystals/14_contacts.ipynb #c011_2_p1
 @patch
 def bound(self: PairBounds, a: str, b: str) -> float:
-    if (k := _pair(a, b)) in self._known: return self._known[k]
+    if (a, b) in self._known: return self._known[a, b]          # computed before, in this order (the hot path)
+    if (k := _pair(a, b)) in self._known: self._known[a, b] = self._known[k]; return self._known[k]
     r = _radii(a, b)
     if (s := self.seen.get(k)) is None: guess = self.radii_fraction * r
     elif s[2] < self.min_count: guess = min(self.fraction * s[1], self.radii_fraction * r)
@@ -108,9 +109,11 @@ def bound(self: PairBounds, a: str, b: str) -> float:
 def typical(self: PairBounds, a: str, b: str) -> float:
     """The pair's median shortest distance over the reference crystals; the sum of covalent radii for a pair seen
     in fewer than `min_count` crystals (or in bounds made before medians were kept); never below `bound`."""
+    if (key := ("typical", a, b)) in self._known: return self._known[key]
     s = self.seen.get(_pair(a, b))
     t = s[3] if s is not None and len(s) > 3 and s[2] >= self.min_count else _radii(a, b)
-    return max(float(t), self.bound(a, b))
+    self._known[key] = max(float(t), self.bound(a, b))
+    return self._known[key]
 
 @patch(cls_method=True)
 def from_crystals(cls: PairBounds, crystals, source: str = "", progress: bool = False, **kwargs) -> "PairBounds":
