@@ -127,22 +127,29 @@ def _entries(crystal: WyckoffCrystal, formula: Formula) -> list[tuple[int, str, 
         entries += [(i, e, 0.0) for i, s in enumerate(crystal.sites) if near in s.occupancy]
     return entries
 
-def with_composition(crystal: WyckoffCrystal, formula: Formula, max_change: float = 0.5) -> tuple[WyckoffCrystal, float] | None:
-    "(crystal with the formula's composition, largest occupancy change), the least total change; None if out of reach."
+def with_composition(crystal: WyckoffCrystal, formula: Formula, max_change: float = 0.5,
+                     spread: float = 1e-3) -> tuple[WyckoffCrystal, float] | None:
+    """(crystal with the formula's composition, largest occupancy change), the least total change; None if out of reach.
+    Among changes of (nearly) equal total, the one whose largest change relative to each occupancy is least, element by
+    element: an element on several sites grows or shrinks on all of them alike (`spread`: weight of that tie-break)."""
     from scipy.optimize import linprog
     entries = _entries(crystal, formula)
     k, occ = len(entries), np.array([o for _, _, o in entries])
     mult = np.array([crystal.sites[i].multiplicity for i, _, _ in entries], float)
     A_eq = np.array([[m * ((e == f) - formula.fractions[f]) for (_, e, _), m in zip(entries, mult)] for f in formula.fractions])
-    sites = sorted({i for i, _, _ in entries})
+    sites, elements = sorted({i for i, _, _ in entries}), sorted({e for _, e, _ in entries})
     A_ub = [np.array([float(i == s) for i, _, _ in entries]) for s in sites] + [-mult]
     b_ub = [1.0] * len(sites) + [-0.5 * float(mult @ occ)]
-    # variables: new occupancies y (k), then u >= |y - occ| (k); minimize sum(mult * u)
-    A = np.block([[np.vstack(A_ub), np.zeros((len(A_ub), k))], [np.eye(k), -np.eye(k)], [-np.eye(k), -np.eye(k)]])
-    b = np.concatenate([b_ub, occ, -occ])
-    bounds = [(0, 1) if e in formula.fractions else (0, 0) for _, e, _ in entries] + [(0, None)] * k
-    res = linprog(np.concatenate([np.zeros(k), mult]), A_ub=A, b_ub=b, A_eq=np.hstack([A_eq, np.zeros_like(A_eq)]),
-                  b_eq=np.zeros(len(A_eq)), bounds=bounds, method="highs")
+    # variables: new occupancies y (k), u >= |y - occ| (k), per element t_e >= u / (occ + 0.01) over its entries;
+    # minimize sum(mult * u) + spread * sum(t)
+    of = np.array([[float(e == f) for f in elements] for _, e, _ in entries])
+    n, z = len(elements), np.zeros
+    A = np.block([[np.vstack(A_ub), z((len(A_ub), k + n))], [np.eye(k), -np.eye(k), z((k, n))],
+                  [-np.eye(k), -np.eye(k), z((k, n))], [z((k, k)), np.eye(k), -(occ + 0.01)[:, None] * of]])
+    b = np.concatenate([b_ub, occ, -occ, z(k)])
+    bounds = [(0, 1) if e in formula.fractions else (0, 0) for _, e, _ in entries] + [(0, None)] * (k + n)
+    res = linprog(np.concatenate([z(k), mult, np.full(n, spread)]), A_ub=A, b_ub=b,
+                  A_eq=np.hstack([A_eq, z((len(A_eq), k + n))]), b_eq=z(len(A_eq)), bounds=bounds, method="highs")
     if res.status != 0: return None
     y = np.where(res.x[:k] < 1e-6, 0.0, res.x[:k])
     change = float(np.abs(y - occ).max())

@@ -18,8 +18,8 @@ from ..crystals.contacts import ElementVolumes, default_element_volumes
 from ..crystals.formula import Formula, crystal_fractions, mendeleev_number, capped_occupancy, with_composition, MAX_Z
 
 # %% auto #0
-__all__ = ['POOL_FILE', 'Substitutions', 'hosts', 'TemplatePool', 'default_template_pool', 'pool_with', 'FitWeights', 'Fit',
-           'fit_composition', 'substituted', 'Candidate', 'template_candidates']
+__all__ = ['POOL_FILE', 'Substitutions', 'hosts', 'host_rooms', 'TemplatePool', 'default_template_pool', 'pool_with',
+           'FitWeights', 'Fit', 'fit_composition', 'substituted', 'Candidate', 'template_candidates']
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c005
 def _main_element(site: WyckoffSite) -> str: return max(site.occupancy, key=site.occupancy.get)
@@ -82,6 +82,18 @@ def hosts(crystal: WyckoffCrystal) -> list[frozenset]:
         groups.append(g)
     return [frozenset(g) for g in groups]
 
+def host_rooms(crystal: WyckoffCrystal, shares: dict) -> dict:
+    """Each host's share of the atoms plus the empty part of its sites (the share it could hold with its sites full;
+    a shared site's empty part split among its hosts by occupancy). Equal to `shares` for a fully occupied crystal."""
+    atoms = sum(s.multiplicity * sum(s.occupancy.values()) for s in crystal.sites)
+    room = dict(shares)
+    for s in crystal.sites:
+        held = sum(s.occupancy.values())
+        if held >= 1 - 1e-9: continue
+        for h in room:
+            if part := sum(v for e, v in s.occupancy.items() if e in h): room[h] += s.multiplicity * (1 - held) * part / held / atoms
+    return room
+
 @dataclass
 class TemplatePool:
     "Crystals whose structures a query may take; the substitutions learnt from them; element volumes."
@@ -105,6 +117,11 @@ class TemplatePool:
     def element_shares(self) -> list[dict]:
         "Per crystal: each element as a host of its own, and its share of the atoms."
         return [{frozenset([e]): v for e, v in crystal_fractions(x).items()} for x in self.crystals]
+
+    @cached_property
+    def rooms(self) -> list[dict]:
+        "Per crystal: `host_rooms` of its hosts and of its elements as hosts of their own."
+        return [{**host_rooms(x, g), **host_rooms(x, e)} for x, g, e in zip(self.crystals, self.host_shares, self.element_shares)]
 
     @cached_property
     def max_atoms(self) -> int:
@@ -162,8 +179,9 @@ def _host_cost(subs: Substitutions, e: str, h: frozenset) -> float:
     return cache[e, h]
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c013
-def _fit(query: dict, host_shares: dict, subs: Substitutions, onto: tuple) -> Fit:
-    "The fit of one assignment `onto` ((element, host), ...): untaken hosts filled by splitting, shares scaled."
+def _fit(query: dict, host_shares: dict, subs: Substitutions, onto: tuple, rooms: dict | None = None) -> Fit:
+    """The fit of one assignment `onto` ((element, host), ...): untaken hosts filled by splitting, shares scaled until
+    the first host is full (`rooms`: what each host can hold, default its share)."""
     to, split = defaultdict(set), 0
     for e, h in onto: to[e].add(h)
     for h in host_shares:
@@ -171,19 +189,22 @@ def _fit(query: dict, host_shares: dict, subs: Substitutions, onto: tuple) -> Fi
     x = {(e, h): query[e] * host_shares[h] / sum(host_shares[g] for g in to[e]) for e in to for h in to[e]}
     filled = Counter()
     for (e, h), v in x.items(): filled[h] += v
-    scale = min(host_shares[h] / filled[h] for h in host_shares)
+    rooms = rooms or host_shares
+    scale = min(1.0, min(rooms[h] / filled[h] for h in host_shares))
+    vacancy = sum(max(0.0, host_shares[h] - scale * filled[h]) for h in host_shares)
     return Fit(tuple((e, h, v * scale) for (e, h), v in x.items()), sum(v * _host_cost(subs, e, h) for (e, h), v in x.items()),
-               1.0 - scale, sum(1 for h in host_shares if sum(h in v for v in to.values()) > 1), split)
+               vacancy, sum(1 for h in host_shares if sum(h in v for v in to.values()) > 1), split)
 
 def fit_composition(query: dict, host_shares: dict, subs: Substitutions, weights: FitWeights = FitWeights(),
-                    choices: int = 3, beam: int = 48, fitted: int = 8) -> Fit:
-    "The least penalized fit of element shares `query` to a template's `host_shares`: the `fitted` cheapest assignments of a beam search."
+                    choices: int = 3, beam: int = 48, fitted: int = 8, rooms: dict | None = None) -> Fit:
+    """The least penalized fit of element shares `query` to a template's `host_shares` (`rooms`: what each host can
+    hold, `host_rooms`; default its share): the `fitted` cheapest assignments of a beam search."""
     states = [(0.0, ())]
     for e in sorted(query, key=query.get, reverse=True):
         options = sorted(host_shares, key=lambda h: _host_cost(subs, e, h))[:choices]
         states = sorted(((c + query[e] * _host_cost(subs, e, h), onto + ((e, h),)) for c, onto in states for h in options),
                         key=lambda s: s[0])[:beam]
-    return min((_fit(query, host_shares, subs, onto) for _, onto in states[:fitted]), key=lambda f: f.penalty(weights))
+    return min((_fit(query, host_shares, subs, onto, rooms) for _, onto in states[:fitted]), key=lambda f: f.penalty(weights))
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c016
 def _taking(template: WyckoffCrystal, fit: Fit, weight) -> list[WyckoffSite]:
@@ -237,12 +258,12 @@ def _bound(q: dict, hs: dict, subs: Substitutions) -> float:
 def _fits(formula: Formula, pool: TemplatePool, space_group, max_atoms, weights, max_cost: float):
     "(bound, key, template, fit, host shares) of the templates the query fits, in order of their cost's lower bound."
     q, subs, tried = formula.fractions, pool.substitutions, []
-    for x, grouped, single in zip(pool.crystals, pool.host_shares, pool.element_shares):
+    for x, grouped, single, rooms in zip(pool.crystals, pool.host_shares, pool.element_shares, pool.rooms):
         if (space_group and x.space_group != space_group) or sum(s.multiplicity for s in x.sites) > max_atoms: continue
         for hs in (grouped, single) if len(grouped) < len(single) else (grouped,):    # shared sites: as one host, and apart
-            if len(hs) <= len(q) and (b := _bound(q, hs, subs)) <= max_cost: tried.append((b, x, hs))
-    for b, x, hs in sorted(tried, key=lambda t: t[0]):
-        fit = fit_composition(q, hs, subs, weights)
+            if len(hs) <= len(q) and (b := _bound(q, hs, subs)) <= max_cost: tried.append((b, x, hs, rooms))
+    for b, x, hs, rooms in sorted(tried, key=lambda t: t[0]):
+        fit = fit_composition(q, hs, subs, weights, rooms=rooms)
         yield b, _key(x, fit), x, fit, hs
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c020
