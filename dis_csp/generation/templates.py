@@ -94,6 +94,7 @@ def host_rooms(crystal: WyckoffCrystal, shares: dict) -> dict:
             if part := sum(v for e, v in s.occupancy.items() if e in h): room[h] += s.multiplicity * (1 - held) * part / held / atoms
     return room
 
+# %% ../../nbs/4_generation/48_templates.ipynb #c009b
 @dataclass
 class TemplatePool:
     "Crystals whose structures a query may take; the substitutions learnt from them; element volumes."
