@@ -85,7 +85,7 @@ def hosts(crystal: WyckoffCrystal) -> list[frozenset]:
 def host_rooms(crystal: WyckoffCrystal, shares: dict) -> dict:
     """Each host's share of the atoms plus the empty part of its sites (the share it could hold with its sites full;
     a shared site's empty part split among its hosts by occupancy). Equal to `shares` for a fully occupied crystal."""
-    atoms = sum(s.multiplicity * sum(s.occupancy.values()) for s in crystal.sites)
+    atoms = sum(crystal.composition.values())
     room = dict(shares)
     for s in crystal.sites:
         held = sum(s.occupancy.values())
