@@ -15,10 +15,11 @@ from functools import cached_property
 from pymatgen.core import Element
 from ..crystals.crystal import WyckoffCrystal, WyckoffSite
 from ..crystals.contacts import ElementVolumes, default_element_volumes
+from ..crystals.distributions import site_distributions
 from ..crystals.formula import Formula, crystal_fractions, mendeleev_number, capped_occupancy, with_composition, MAX_Z
 
 # %% auto #0
-__all__ = ['POOL_FILE', 'Substitutions', 'hosts', 'host_rooms', 'TemplatePool', 'default_template_pool', 'pool_with',
+__all__ = ['ANIONS', 'POOL_FILE', 'Substitutions', 'hosts', 'host_rooms', 'TemplatePool', 'default_template_pool', 'pool_with',
            'FitWeights', 'Fit', 'fit_composition', 'substituted', 'Candidate', 'template_candidates']
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c005
@@ -45,12 +46,18 @@ def _count_pairs(crystals, shared_weight: float, max_group: int) -> dict:
     return {a: dict(c) for a, c in counts.items()}
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c006
+ANIONS = frozenset({"N", "O", "F", "S", "Cl", "Se", "Br", "I"})
+
+@functools.lru_cache(maxsize=None)
+def _role(e: str) -> str: return "anion" if e in ANIONS else "metal" if Element(e).is_metal else "other"
+
 @dataclass
 class Substitutions:
     "How readily element b takes element a's place, learnt from crystals and smoothed by Mendeleev-number distance."
     counts: dict[str, dict[str, float]] = field(default_factory=dict)
     alpha: float = 20.0                  # weight of the prior, in counts
     scale: float = 4.0                   # Mendeleev-number distance over which the prior falls by e
+    cross_role: float = 6.0              # added to the cost of a metal taking an anion's place, or an anion a metal's
 
     @classmethod
     def from_crystals(cls, crystals, shared_weight: float = 5.0, max_group: int = 200, **kw) -> "Substitutions":
@@ -63,13 +70,14 @@ class Substitutions:
         return {a: sum(math.exp(-abs(mendeleev_number(a) - mendeleev_number(c)) / self.scale) for c in symbols if c != a) for a in symbols}
 
     def cost(self, a: str, b: str) -> float:
-        "-log of the probability that b takes a's place (0 for a == b)."
+        "-log of the probability that b takes a's place (0 for a == b), plus `cross_role` between a metal and an anion."
         if a == b: return 0.0
         cache = self.__dict__.setdefault("_costs", {})
         if (a, b) not in cache:
             row = self.counts.get(a, {})
             prior = math.exp(-abs(mendeleev_number(a) - mendeleev_number(b)) / self.scale) / self._norm[a]
-            cache[a, b] = -math.log((row.get(b, 0.0) + self.alpha * prior) / (sum(row.values()) + self.alpha))
+            cross = self.cross_role if {_role(a), _role(b)} == {"metal", "anion"} else 0.0
+            cache[a, b] = cross - math.log((row.get(b, 0.0) + self.alpha * prior) / (sum(row.values()) + self.alpha))
         return cache[a, b]
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c009
@@ -160,6 +168,7 @@ class FitWeights:
     split: float = 2.0                   # per host taken by an element that also takes another
     support: float = 0.15                # x log(number of templates that give the same structure)
     variant: float = 0.5                 # per better template of the same structure ranked before this one
+    distribution: float = 0.8            # per candidate whose elements take other sites than its template's (`site_distributions`)
 
 @dataclass(frozen=True)
 class Fit:
@@ -274,7 +283,8 @@ def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space
     """Up to `n` candidates for `formula` from the templates of `pool`, best first. Templates are fitted in order of
     their cost's lower bound, until that bound passes the `n`-th best penalty by more than any support bonus can make up.
     Each structure keeps its `per_structure` best templates (other lattice shapes, coordinates, occupancies of one
-    structure type), the k-th of them penalized by k x `weights.variant`."""
+    structure type), the k-th of them penalized by k x `weights.variant`; each candidate's other site distributions
+    follow it, penalized by `weights.distribution`."""
     best, support, margin = {}, Counter(), weights.support * math.log(max(len(pool.crystals), 2))
     for k, (bound, key, x, fit, hs) in enumerate(_fits(formula, pool, space_group, max_atoms or pool.max_atoms, weights, max_cost)):
         if k % 32 == 0 and len(best) >= n and bound > sorted(v[0][1].penalty(weights) for v in best.values())[n - 1] + margin: break
@@ -286,4 +296,7 @@ def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space
                                     "support": -weights.support * math.log(support[key]), **({"variant": weights.variant * j} if j else {})}
     ranked = sorted(((key, j, t) for key, kept in best.items() for j, t in enumerate(kept)),
                     key=lambda r: sum(parts(r[0], r[2][1], r[1]).values()))[:n]
-    return [Candidate(substituted(x, fit, hs, pool.volumes), f"template {x.id}", parts(key, fit, j)) for key, j, (x, fit, hs) in ranked]
+    found = [Candidate(substituted(x, fit, hs, pool.volumes), f"template {x.id}", parts(key, fit, j)) for key, j, (x, fit, hs) in ranked]
+    found += [Candidate(y, f"{c.source}, {name}", {**c.parts, "distribution": weights.distribution})
+              for c in found for name, y in site_distributions(c.crystal)]
+    return sorted(found, key=lambda c: c.score)[:n]
