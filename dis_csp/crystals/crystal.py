@@ -31,6 +31,11 @@ class WyckoffSite:
         "Wyckoff symbol, e.g. '4c'."
         return f"{self.multiplicity}{self.letter}"
 
+    def with_occupancy(self, occupancy: dict[str, float], vacancy_tolerance: float = 1e-6) -> "WyckoffSite":
+        "The same site holding `occupancy`, disordered when shared or emptier than 1 - `vacancy_tolerance`."
+        return WyckoffSite(self.letter, self.multiplicity, self.xyz, occupancy,
+                           len(occupancy) > 1 or sum(occupancy.values()) < 1 - vacancy_tolerance)
+
 # %% ../../nbs/1_crystals/12_crystal.ipynb #c006
 @dataclass
 class WyckoffCrystal:

@@ -19,8 +19,7 @@ __all__ = ['exchanged', 'ordered', 'site_distributions']
 # %% ../../nbs/1_crystals/15b_distributions.ipynb #c005
 def _with_occupancy(site: WyckoffSite, occupancy: dict, floor: float = 1e-4) -> WyckoffSite:
     "`site` holding `occupancy` (amounts below `floor` dropped), flagged disordered when shared or not full."
-    occ = capped_occupancy({e: v for e, v in occupancy.items() if v > floor})
-    return WyckoffSite(site.letter, site.multiplicity, site.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - 1e-6)
+    return site.with_occupancy(capped_occupancy({e: v for e, v in occupancy.items() if v > floor}))
 
 def _amounts(crystal: WyckoffCrystal, indices) -> dict:
     "Atoms per cell of each element over the sites `indices`."
@@ -66,14 +65,9 @@ def ordered(crystal: WyckoffCrystal, reverse: bool = False) -> WyckoffCrystal | 
     return None if sites == crystal.sites else dataclasses.replace(crystal, sites=sites)
 
 # %% ../../nbs/1_crystals/15b_distributions.ipynb #c011
-def _same(a: WyckoffCrystal, b: WyckoffCrystal, tolerance: float = 1e-4) -> bool:
-    "Every site holds the same elements, each occupancy within `tolerance`."
-    return all(set(s.occupancy) == set(r.occupancy) and all(abs(v - r.occupancy[e]) <= tolerance for e, v in s.occupancy.items())
-               for s, r in zip(a.sites, b.sites, strict=True))
-
 def site_distributions(crystal: WyckoffCrystal, t: float = 1 / 3) -> list[tuple[str, WyckoffCrystal]]:
     "(name, crystal) of each distinct other distribution of `crystal`'s elements over its sites: exchanged by `t`, ordered both ways."
     out = []
     for name, x in (("exchanged", exchanged(crystal, t)), ("ordered", ordered(crystal)), ("ordered", ordered(crystal, reverse=True))):
-        if x is not None and not any(_same(x, y) for y in [crystal, *(y for _, y in out)]): out.append((name, x))
+        if x is not None and not any(x.same_as(y) for y in [crystal, *(y for _, y in out)]): out.append((name, x))
     return out

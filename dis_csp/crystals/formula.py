@@ -11,7 +11,7 @@ import gemmi
 import numpy as np
 from pymatgen.core import Element
 from ..core import UsageError
-from .crystal import WyckoffCrystal, WyckoffSite
+from .crystal import WyckoffCrystal
 
 # %% auto #0
 __all__ = ['MAX_Z', 'FormulaError', 'element_symbol', 'Formula', 'crystal_fractions', 'composition_error', 'mendeleev_number',
@@ -172,5 +172,5 @@ def _with_occupancies(crystal: WyckoffCrystal, entries: list, y, vacancy_toleran
         occ = capped_occupancy({e: v for (j, e, _), v in zip(entries, y) if j == i and v > 0})
         if not occ: continue
         if len(occ) == 1 and sum(occ.values()) > 1 - vacancy_tolerance: occ = {e: 1.0 for e in occ}
-        sites.append(WyckoffSite(s.letter, s.multiplicity, s.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - vacancy_tolerance))
+        sites.append(s.with_occupancy(occ, vacancy_tolerance))
     return dataclasses.replace(crystal, sites=sites)

@@ -91,7 +91,7 @@ def merged_site(keep: WyckoffSite, other: WyckoffSite) -> WyckoffSite | None:
     occ = dict(keep.occupancy)
     for el, v in other.occupancy.items(): occ[el] = occ.get(el, 0.0) + v * other.multiplicity / keep.multiplicity
     if sum(occ.values()) > 1.0 + 1e-6: return None
-    return WyckoffSite(keep.letter, keep.multiplicity, keep.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - 1e-6)
+    return keep.with_occupancy(occ)
 
 def _merged_or_dropped(crystal: WyckoffCrystal, worst: Clash, note) -> WyckoffCrystal:
     "`crystal` with the two sites of clash `worst` made one shared site (if their atoms fit on one), else one dropped."

@@ -226,7 +226,7 @@ def _taking(template: WyckoffCrystal, fit: Fit, weight) -> list[WyckoffSite]:
             held = sum(o for f, o in s.occupancy.items() if f in h)
             if held: occ[e] += held * weight(e, h, v)
         occ = capped_occupancy(occ)
-        sites.append(WyckoffSite(s.letter, s.multiplicity, s.xyz, occ, len(occ) > 1 or sum(occ.values()) < 1 - 1e-6))
+        sites.append(s.with_occupancy(occ))
     return sites
 
 def substituted(template: WyckoffCrystal, fit: Fit, host_shares: dict, volumes: ElementVolumes) -> WyckoffCrystal:
