@@ -53,21 +53,32 @@ def _out(p, what: str):
 
 # %% ../nbs/90_cli.ipynb #c005
 def cmd_summary(args):
-    "Print what a CIF source holds."
+    "Print what a CIF source holds, or a dataset folder's counts (kept, rejected by reason, inside the model's layout)."
     from dis_csp.crystals.data import summarize_source
-    print(json.dumps(summarize_source(args.source), indent=2))
+    from dis_csp.crystals.dataset import format_summary
+    if args.source and (Path(args.source) / "summary.json").is_file() and (Path(args.source) / "dataset.npz").is_file():
+        print(format_summary(json.loads((Path(args.source) / "summary.json").read_text()))); return
+    out = summarize_source(args.source)
+    if args.featurize:
+        import tempfile
+        from dis_csp.crystals.dataset import build_dataset, BuildOptions
+        with tempfile.TemporaryDirectory() as d:
+            s = build_dataset(args.source or out["source"], Path(d) / "dataset", options=BuildOptions(args.processes), progress=not args.quiet)
+        out["featurized"] = {k: s[k] for k in ("n_kept", "n_kept_disordered", "n_rejected", "n_in_layout", "n_outside_layout", "layout")}
+    print(json.dumps(out, indent=2))
 
 # %% ../nbs/90_cli.ipynb #c006
 def cmd_featurize(args):
     "Featurize a CIF source into a dataset folder and print the table of counts per reason."
     from dis_csp.crystals.dataset import build_dataset, format_summary, BuildOptions
     from dis_csp.crystals.featurize import FeaturizeSettings
-    settings = FeaturizeSettings(**{k: getattr(args, k) for k in ("symprec", "occupancy_tolerance", "max_sites", "max_multiplicity",
-                                                                  "max_disordered_sites", "max_species_per_site")})
+    from dis_csp.crystals.featurize import PAPER_FILTERS
+    filters = {k: getattr(args, k) if getattr(args, k) is not None else PAPER_FILTERS[k] if args.paper_filters else None for k in PAPER_FILTERS}
+    settings = FeaturizeSettings(symprec=args.symprec, occupancy_tolerance=args.occupancy_tolerance, **filters)
     options = BuildOptions(args.processes, args.shard_size, args.timeout, args.memory_limit, resume=not args.no_resume)
     summary = build_dataset(args.input, args.out, settings, options, progress=not args.quiet, force=args.force)
     print(format_summary(summary))
-    print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, summary.json")
+    print(f"wrote {args.out}/dataset.npz, records.jsonl, rejected.csv, outside_layout.csv, summary.json")
 
 def _add_featurize(f):
     from dis_csp.crystals.featurize import FeaturizeSettings
@@ -86,8 +97,10 @@ def _add_featurize(f):
                    help="largest total occupancy scaled to 1 (default %(default)s)")
     for name, what in (("max_sites", "Wyckoff sites per crystal"), ("max_multiplicity", "Wyckoff multiplicity"),
                        ("max_disordered_sites", "disordered sites"), ("max_species_per_site", "elements on one site")):
-        f.add_argument("--" + name.replace("_", "-"), type=POSITIVE_INT, default=_default(FeaturizeSettings, name),
-                       help=f"paper filter: {what} (default %(default)s)")
+        f.add_argument("--" + name.replace("_", "-"), type=POSITIVE_INT, default=None,
+                       help=f"optional filter: at most this many {what} (default: no filter)")
+    f.add_argument("--paper-filters", action="store_true", help="the paper's filters: 9 sites, multiplicity 50, 6 disordered "
+                   "sites, 6 elements per site (by default every crystal is kept; the model's layout is checked where a model is used)")
     f.add_argument("--no-resume", action="store_true", help="featurize every entry again, even if OUT holds results for it")
     f.set_defaults(func=cmd_featurize)
 
@@ -258,7 +271,7 @@ def cmd_condition(args):
     from dis_csp.generation.condition import Conditions, Search, condition_run
     cond = Conditions(args.spacegroup, args.elements, allow_other_elements=args.allow_other_elements,
                       disordered_sites=args.disordered_sites, site_element=args.site_element, occupancy=args.occupancy,
-                      formula=args.formula)
+                      formula=args.formula)                # checked here, and against the model's layout once it is read
     search = Search(n=args.n, seed=args.seed, steps=args.steps, lr=args.lr)
     m = condition_run(_run(args), args.out, cond, search, progress=not args.quiet, force=args.force)
     print(json.dumps({k: m[k] for k in ("n", "success_rate", "yield", "per_condition", "discarded")}, indent=2))
@@ -445,12 +458,16 @@ def _add_screen(r):
 
 # %% ../nbs/90_cli.ipynb #c011
 def _add_summary(s):
-    s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files or a .cif "
-                   "(default: the embedded open collection)")
+    s.add_argument("source", nargs="?", default=None, help="a .jsonl.gz collection, a folder of .cif files, a .cif "
+                   "(default: the embedded open collection), or a dataset folder from `dis-csp featurize`")
+    s.add_argument("--featurize", action="store_true", help="also featurize the CIFs (in a temporary folder) and count those "
+                   "kept, rejected by reason, and inside the shipped model's layout")
+    s.add_argument("--processes", type=COUNT, default=None, help="with --featurize: worker processes (default: all cores)")
+    s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=cmd_summary)
 
 COMMANDS = {   # name: (the function that adds its options, one line of help)
-    "summary": (_add_summary, "count the CIFs in a collection, folder or file"),
+    "summary": (_add_summary, "count the CIFs in a collection, folder or file (--featurize: how many the model's layout holds)"),
     "featurize": (_add_featurize, "featurize CIFs into a dataset (tensors, records, rejected.csv)"),
     "train": (_add_train, "train the VAE on a dataset built by `dis-csp featurize`"),
     "evaluate": (_add_evaluate, "reconstruction metrics of a checkpoint (paper Tables 1 and 2)"),

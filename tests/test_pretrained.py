@@ -9,7 +9,7 @@ def test_shipped_files_and_size():
     from dis_csp.model.pretrained import MODELS_DIR, shipped_models
     assert shipped_models() == ["default"]
     files = {p.name: p.stat().st_size for p in (MODELS_DIR / "default").iterdir()}
-    assert {"best.pt", "samplers.npz", "decoding.json", "card.json", "train_config.json", "history.csv"} <= set(files)
+    assert {"best.pt", "samplers.npz", "decoding.json", "card.json", "train_config.json", "history.csv", "split.json"} <= set(files)
     assert sum(p.stat().st_size for p in MODELS_DIR.rglob("*") if p.is_file()) <= 10_000_000
 
 
@@ -24,14 +24,23 @@ def test_card_names_the_data_here():
 def test_shipped_model_reproduces_its_card(full_dataset, tmp_path):
     from dis_csp.model.pretrained import model_card
     from dis_csp.crystals.dataset import load_dataset, dataset_fingerprint
+    from dis_csp.model.pretrained import MODELS_DIR
+    from dis_csp.generation.run import Run
     card = model_card()
-    assert dataset_fingerprint(load_dataset(full_dataset)) == card["data"]["dataset_sha256"], \
-        "the featurizer now makes another dataset of the collection: release the model again (tools/release_model.py)"
+    split = json.loads((MODELS_DIR / "default" / "split.json").read_text())        # the crystals it was trained and tested on
+    assert [len(split[k]) for k in ("train", "val", "test")] == [card["data"][f"n_{k}"] for k in ("train", "val", "test")]
+    ds = load_dataset(full_dataset)
+    assert dataset_fingerprint(ds.only(sum(split.values(), []))) == card["data"]["dataset_sha256"], \
+        "the featurizer now describes the model's crystals otherwise: release the model again (tools/release_model.py)"
     r = run("evaluate", "--data", full_dataset, "--out", tmp_path / "m.json")      # no --checkpoint: the shipped model
     assert r.returncode == 0, r.stderr
     got = json.loads((tmp_path / "m.json").read_text())
     want = card["test_metrics"]
-    assert got["n_structures"] == want["n_structures"] == card["data"]["n_test"]
+    test = Run.open(data=full_dataset).split["test"]                 # its test split, and crystals it never saw, by hash
+    inside = set(ds.ids)
+    assert got["n_structures"] == sum(i in inside for i in test) >= want["n_structures"] == card["data"]["n_test"]
+    assert got["n_rejected"]["outside_layout"] == sum(i not in inside for i in test) > 0
+    assert "outside the model's layout (9 sites, multiplicity <= 50)" in r.stderr
     flat = lambda d, p="": {k2: v2 for k, v in d.items() for k2, v2 in (flat(v, f"{p}{k}.").items() if isinstance(v, dict)
                             else [(p + k, v)]) if isinstance(v2, float)}
     g, w = flat(got), flat(want)

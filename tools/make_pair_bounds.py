@@ -22,14 +22,14 @@ def main(argv=None) -> int:
     ap.add_argument("--volumes-out", type=Path, default=ROOT / "dis_csp" / "element_volumes.json")
     args = ap.parse_args(argv)
     from dis_csp.crystals.dataset import load_dataset
-    from dis_csp.model.evaluate import run_split
+    from dis_csp.model.evaluate import recorded_split
     from dis_csp.model.pretrained import resolve_checkpoint
     from dis_csp.crystals.contacts import PairBounds, ElementVolumes, geometry_checks
     from dis_csp.core import atomic_write, file_sha256
     import json
     ds = load_dataset(args.dataset)
     checkpoint = resolve_checkpoint(args.checkpoint)
-    split, by_id = run_split(checkpoint, ds.ids), dict(zip(ds.ids, ds.crystals))
+    split, by_id = recorded_split(checkpoint, ds.ids), dict(zip(ds.ids, ds.crystals))   # the crystals the model was made with
     train = [by_id[i] for i in split["train"] if i in by_id]
     source = json.loads((args.dataset / "summary.json").read_text())["source"]
     bounds = PairBounds.from_crystals(train, progress=True, source=f"training split ({len(train)} crystals) of {source}, "

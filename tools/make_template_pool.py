@@ -1,5 +1,6 @@
 """Write the template pool that ships with the package (`dis_csp/template_pool.jsonl.gz`): every crystal of a
-featurized collection (default: the embedded open collection, featurized into a temporary folder), one JSON record
+featurized collection (default: the embedded open collection, featurized into a temporary folder), those outside a
+model's tensor layout included (templates have no layout: garnets, argyrodites, large cells), one JSON record
 per line, sorted by id, gzip without a timestamp so that the same crystals give the same bytes.
 
 Usage: python tools/make_template_pool.py [DATASET] [--out dis_csp/template_pool.jsonl.gz]
@@ -21,7 +22,7 @@ def main(argv=None) -> int:
     if dataset is None:
         dataset = Path(tempfile.mkdtemp()) / "dataset"
         build_dataset(default_collection(), dataset, options=BuildOptions(processes=2))
-    crystals = sorted(load_dataset(dataset).crystals, key=lambda x: x.id)
+    crystals = sorted(load_dataset(dataset).all_crystals, key=lambda x: x.id)   # those outside a model's layout too
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as f:
         for x in crystals: f.write((json.dumps(x.to_dict(), separators=(",", ":")) + "\n").encode())

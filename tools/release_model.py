@@ -53,9 +53,10 @@ def main(argv=None) -> int:
     record = json.loads((run / "train_config.json").read_text())
     data = Run.open(ckpt, a.data, need_data=True).data
     ds = load_dataset(data)
+    split = json.loads((run / "split.json").read_text()) if (run / "split.json").exists() else run_split(ckpt, ds.ids)
+    ds = ds.only(sum(split.values(), []))                           # the crystals of the run (inside its layout)
     if record.get("dataset_sha256") not in (None, dataset_fingerprint(ds)):
         raise SystemExit(f"{data}: not the dataset {run} was trained on")
-    split = run_split(ckpt, ds.ids)
     history = [r for r in (run / "history.csv").read_text().splitlines()[1:] if ",train," in r]
     minutes = sum(float(r.rsplit(",", 1)[1]) for r in history) / 60
 
@@ -64,7 +65,8 @@ def main(argv=None) -> int:
         buf = io.BytesIO(); torch.save(half_checkpoint(ck), buf)
         atomic_write(staged / "best.pt", buf.getvalue())
         print(f"weights: {len(buf.getvalue()) / 1e6:.2f} MB in half precision")
-        # the run's record, without the split (made again from the dataset and the seed) but with its sizes
+        # the run's split (the crystals it was trained and tested on, whatever the featurizer keeps later) and its record
+        atomic_write(staged / "split.json", json.dumps(split, separators=(",", ":")) + "\n")
         atomic_write(staged / "train_config.json", json.dumps({**record, "n_train": len(split["train"]),
                                                                "dataset": "out/dataset"}, indent=2) + "\n")
         shutil.copy(run / "history.csv", staged / "history.csv")          # the training curves (Fig. 7)

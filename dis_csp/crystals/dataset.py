@@ -6,7 +6,7 @@ listed by reason."""
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c002
 from __future__ import annotations
 import collections, csv, gc, hashlib, io, itertools, json, multiprocessing as mp, os, time, warnings
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
@@ -120,15 +120,41 @@ def _read_shards(shard_dir: Path) -> dict:
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c006
 @dataclass
 class Dataset:
-    "A featurized dataset: stacked tensors, their crystals and ids."
+    """A featurized dataset: the stacked tensors of the crystals its layout holds, with their ids and crystals; and every
+    crystal featurized (`all_crystals`), those outside the layout included (templates, prediction and virtual cells use
+    them; only the VAE cannot)."""
     A: np.ndarray          # (N, rows, max_sites) float32
     c: np.ndarray          # (N, 236) float32
     ids: list[str]
     crystals: list[WyckoffCrystal]
     layout: TensorLayout
     path: Path | None = None   # the folder it was loaded from
+    all_crystals: list[WyckoffCrystal] | None = None   # every crystal featurized, in the source's order (None: `crystals`)
+
+    def __post_init__(self):
+        if self.all_crystals is None: self.all_crystals = list(self.crystals)
 
     def __len__(self): return len(self.ids)
+
+    @property
+    def outside(self) -> list[WyckoffCrystal]:
+        "The crystals featurized but outside `layout`."
+        inside = set(self.ids)
+        return [x for x in self.all_crystals if x.id not in inside]
+
+    def only(self, ids) -> "Dataset":
+        "The dataset restricted to the crystals (inside its layout) with these ids, in its own order."
+        keep = set(ids)
+        rows = [i for i, cid in enumerate(self.ids) if cid in keep]
+        return Dataset(self.A[rows], self.c[rows], [self.ids[i] for i in rows], [self.crystals[i] for i in rows], self.layout,
+                       self.path, [x for x in self.all_crystals if x.id in keep])
+
+    def for_layout(self, layout: TensorLayout) -> "Dataset":
+        "The same crystals encoded for `layout` (itself if it is this dataset's): which are inside it may change."
+        if layout == self.layout: return self
+        inside = [x for x in self.all_crystals if layout.misfit(x) is None]
+        A, c = encode_many(inside, layout)
+        return Dataset(A, c, [x.id for x in inside], inside, layout, self.path, self.all_crystals)
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c006_2
 class DatasetError(DisCspError):
@@ -161,10 +187,12 @@ def load_dataset(path) -> Dataset:
                            "run `dis-csp featurize` again") from None
     if A.ndim != 3 or A.shape[1:] != layout.A_shape or c.shape != (len(A), layout.c_size) or len(ids) != len(A):
         raise DatasetError(f"{path}: dataset.npz has arrays {A.shape} and {c.shape} for {len(ids)} ids, not the layout's {layout.A_shape}")
-    if len(crystals) != len(ids): raise DatasetError(f"{path}: records.jsonl ({len(crystals)}) and dataset.npz ({len(ids)}) disagree")
+    encoded = set(ids)
+    inside = [x for x in crystals if x.id in encoded]
+    if [x.id for x in inside] != ids: raise DatasetError(f"{path}: records.jsonl and dataset.npz ({len(ids)} ids) disagree")
     if len(set(ids)) != len(ids): raise DatasetError(f"{path}: dataset.npz holds repeated ids")
     if not (np.isfinite(A).all() and np.isfinite(c).all()): raise DatasetError(f"{path}: dataset.npz holds NaN or infinite values")
-    return Dataset(A, c, ids, crystals, layout, path)
+    return Dataset(A, c, ids, inside, layout, path, crystals)
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c006_5
 def dataset_fingerprint(ds: Dataset) -> str:
@@ -174,7 +202,8 @@ def dataset_fingerprint(ds: Dataset) -> str:
     return h.hexdigest()
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c007
-PRODUCTS = {"shards/": "keep", "dataset.npz": "file", "records.jsonl": "file", "rejected.csv": "file", "summary.json": "file"}
+PRODUCTS = {"shards/": "keep", "dataset.npz": "file", "records.jsonl": "file", "rejected.csv": "file", "outside_layout.csv": "file",
+            "summary.json": "file"}
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -219,9 +248,14 @@ def _featurized(folder: OutputFolder, items: list, keys: list[str], settings: Fe
     return cache
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c007b
+def _misfit_kind(why: str) -> str:
+    "The kind of a layout misfit ('14 sites > 9' -> 'too_many_sites')."
+    return "too_many_sites" if "sites" in why else "multiplicity_too_large" if why.startswith("multiplicity") else "element_beyond_layout"
+
 def build_dataset(source, out, settings: FeaturizeSettings = FeaturizeSettings(), options: BuildOptions = BuildOptions(),
                   layout: TensorLayout = TensorLayout(), progress: bool = True, force: bool = False) -> dict:
-    "Featurize every CIF of `source` into `out/` (dataset.npz, records.jsonl, rejected.csv, summary.json)."
+    """Featurize every CIF of `source` into `out/`: records.jsonl (every crystal kept), dataset.npz (the tensors of those
+    `layout` holds), rejected.csv, outside_layout.csv (kept, but outside `layout`: id and why), summary.json."""
     load = LoadReport()
     items = [(cid, text) for cid, text, _ in iter_cifs(source, report=load, max_bytes=options.max_bytes)]  # read before out is touched
     params = {"featurize": asdict(settings), "layout": layout.to_dict(), "featurizer_code": featurizer_fingerprint(),
@@ -233,15 +267,20 @@ def build_dataset(source, out, settings: FeaturizeSettings = FeaturizeSettings()
     kept = [WyckoffCrystal.from_dict(r["crystal"]) for r in results if "crystal" in r]
     rejected = [(r["id"], r["reason"], r["message"]) for r in results if "reason" in r]
     rejected += [(where, "load_" + reason, msg) for where, reason, msg in load.details]
-    A, c = encode_many(kept, layout)
-    buf = io.BytesIO(); np.savez_compressed(buf, A=A, c=c, ids=np.array([x.id for x in kept], dtype=str))
+    misfits = [(x, layout.misfit(x)) for x in kept]
+    inside = [x for x, why in misfits if why is None]
+    A, c = encode_many(inside, layout)
+    buf = io.BytesIO(); np.savez_compressed(buf, A=A, c=c, ids=np.array([x.id for x in inside], dtype=str))
     folder.write("dataset.npz", buf.getvalue())
     folder.write("records.jsonl", "".join(x.to_json() + "\n" for x in kept))
     s = io.StringIO(); w = csv.writer(s); w.writerow(["id", "reason", "message"]); w.writerows(rejected)
     folder.write("rejected.csv", s.getvalue())
+    s = io.StringIO(); w = csv.writer(s); w.writerow(["id", "why"]); w.writerows((x.id, why) for x, why in misfits if why)
+    folder.write("outside_layout.csv", s.getvalue())
     counts = collections.Counter(reason for _, reason, _ in rejected)
     summary = {"source": str(source), "n_entries": len(items) + sum(load.skipped.values()), "n_kept": len(kept),
                "n_kept_disordered": sum(x.is_disordered for x in kept), "n_rejected": dict(counts.most_common()),
+               "n_in_layout": len(inside), "n_outside_layout": dict(collections.Counter(_misfit_kind(why) for _, why in misfits if why).most_common()),
                "bytes_per_crystal_dense": int(A[0].nbytes + c[0].nbytes) if len(kept) else 0,
                "dataset_npz_bytes": len(buf.getvalue()), "layout": layout.to_dict(), "featurize": asdict(settings)}
     folder.write_json("summary.json", summary)
@@ -250,12 +289,17 @@ def build_dataset(source, out, settings: FeaturizeSettings = FeaturizeSettings()
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c008
 def format_summary(summary: dict) -> str:
-    "The table of kept and rejected entries by reason, as paper §3.1 reports it."
+    "The table of kept and rejected entries by reason, as paper §3.1 reports it, and how many the tensor layout holds."
     lines = [f"{summary['source']}: {summary['n_entries']} entries, {summary['n_kept']} kept "
              f"({summary['n_kept_disordered']} disordered), {sum(summary['n_rejected'].values())} rejected",
              f"  {'reason':<28}{'count':>7}  meaning"]
     for reason, n in summary["n_rejected"].items():
         lines.append(f"  {reason:<28}{n:>7}  {REASONS.get(reason, 'bug: see rejected.csv' if reason == 'error' else 'not a readable entry of the source')}")
+    if "n_in_layout" in summary:
+        layout = TensorLayout(**summary["layout"])
+        outside = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary["n_outside_layout"].items())
+        lines.append(f"  {summary['n_in_layout']} of the {summary['n_kept']} kept fit the model layout ({layout.describe()})"
+                     + (f"; outside it, kept for templates and prediction: {outside} (outside_layout.csv)" if outside else ""))
     return "\n".join(lines)
 
 # %% ../../nbs/1_crystals/19_dataset.ipynb #c017

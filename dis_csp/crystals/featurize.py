@@ -18,9 +18,9 @@ from .symmetry import space_group, standard_hall_number, WYCKOFF_LETTERS, wyckof
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['REASONS', 'MAX_OPERATIONS', 'WATER_LABELS', 'NO_PAPER_FILTERS', 'FeaturizeError', 'element_number', 'read_cif_arrays',
-           'expand_asymmetric_unit', 'FeaturizeSettings', 'featurize_settings', 'analyze_cell', 'CifText', 'featurize',
-           'featurize_unfiltered']
+__all__ = ['REASONS', 'MAX_OPERATIONS', 'WATER_LABELS', 'PAPER_FILTERS', 'NO_PAPER_FILTERS', 'FeaturizeError', 'element_number',
+           'read_cif_arrays', 'expand_asymmetric_unit', 'FeaturizeSettings', 'featurize_settings', 'analyze_cell',
+           'CifText', 'featurize', 'featurize_unfiltered']
 
 # %% ../../nbs/1_crystals/16_featurize.ipynb #c005
 REASONS = {
@@ -34,10 +34,10 @@ REASONS = {
     "too_large": "more atoms or symmetry images in the cell than any kept crystal can have (not analysed), or out of memory",
     "symmetry": "spglib finds no space group, or an orbit does not fit the Wyckoff table",
     "p1": "space group P1 (paper §3.1)",
-    "too_many_sites": "more Wyckoff sites than max_sites (paper: 9)",
-    "multiplicity_gt_50": "a Wyckoff multiplicity above max_multiplicity (paper: 50)",
-    "too_many_disordered_sites": "more disordered sites than max_disordered_sites (paper: 6)",
-    "too_many_species_on_site": "more elements on one site than max_species_per_site (paper: 6)",
+    "too_many_sites": "more Wyckoff sites than max_sites (a filter asked for; the paper's: 9)",
+    "multiplicity_gt_50": "a Wyckoff multiplicity above max_multiplicity (a filter asked for; the paper's: 50)",
+    "too_many_disordered_sites": "more disordered sites than max_disordered_sites (a filter asked for; the paper's: 6)",
+    "too_many_species_on_site": "more elements on one site than max_species_per_site (a filter asked for; the paper's: 6)",
     "timeout": "featurizing it took longer than the per-entry time limit",
     "crashed": "the worker process featurizing it died (killed, or out of memory)",
     "unhandled": "an input dis-csp does not handle yet (please report it): the message names the error",
@@ -293,7 +293,7 @@ def _smallest_description(sg, orbit_list, vacancy_tolerance, source):
 # %% ../../nbs/1_crystals/16_featurize.ipynb #c019
 @dataclass(frozen=True)
 class FeaturizeSettings:
-    "How a CIF becomes a `WyckoffCrystal`: the tolerances of reading it, then the paper's filters (`NO_PAPER_FILTERS` lifts them)."
+    "How a CIF becomes a `WyckoffCrystal`: the tolerances of reading it, the size bounds, and optional filters (`PAPER_FILTERS`)."
     symprec: float = 0.01                  # spglib distance tolerance (Å)
     angle_tolerance: float = -1.0          # spglib angle tolerance (°; -1: spglib's own)
     occupancy_tolerance: float = 1.05      # totals above 1 up to this are scaled to 1; beyond: bad_occupancy
@@ -301,12 +301,18 @@ class FeaturizeSettings:
     site_tolerance: float = 0.01           # Å: images closer than this are one position
     max_atomic_number: int = 100
     allow_p1: bool = False
-    max_sites: int = 9                     # the paper's filters: Wyckoff sites ...
-    max_multiplicity: int = 50             # ... the largest multiplicity ...
-    max_disordered_sites: int = 6          # ... disordered sites ...
-    max_species_per_site: int = 6          # ... and elements on one site
+    max_sites: int | None = None           # optional filters (None: none; the paper's in `PAPER_FILTERS`): Wyckoff sites ...
+    max_multiplicity: int | None = None    # ... the largest multiplicity ...
+    max_disordered_sites: int | None = None  # ... disordered sites ...
+    max_species_per_site: int | None = None  # ... and elements on one site
     settle_max_space_group: int = 15       # settle the descriptions of space groups up to this one (see `_settle`)
-    max_cell_atoms: int = 20_000           # size bound: atoms in the cell
+    max_cell_atoms: int = 20_000           # size bound: atoms (species rows) in the cell
+    max_cell_positions: int = 5_000        # size bound: distinct positions in the cell (what spglib analyses)
+
+    def __post_init__(self):
+        for name in ("max_sites", "max_multiplicity", "max_disordered_sites", "max_species_per_site"):
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, int) and v >= 0): raise UsageError(f"{name} must be a whole number >= 0 or None, not {v!r}")
 
 def featurize_settings(settings: FeaturizeSettings | None = None, **changes) -> FeaturizeSettings:
     "`settings` (default: `FeaturizeSettings()`) with `changes`; UsageError naming a change that is no setting."
@@ -314,8 +320,11 @@ def featurize_settings(settings: FeaturizeSettings | None = None, **changes) -> 
         raise UsageError(f"unknown featurize setting(s) {unknown}; the settings are {list(FeaturizeSettings.__dataclass_fields__)}")
     return dataclasses.replace(settings or FeaturizeSettings(), **changes)
 
-NO_PAPER_FILTERS = dict(max_sites=10**6, max_multiplicity=10**6, max_disordered_sites=10**6, max_species_per_site=10**6)
-"`analyze_cell`'s limits that let any crystal through (the paper's filters off; the size bounds stay)"
+PAPER_FILTERS = dict(max_sites=9, max_multiplicity=50, max_disordered_sites=6, max_species_per_site=6)
+"The paper's dataset filters (§3.1), for reproducing its dataset: `featurize(cif, **PAPER_FILTERS)`"
+
+NO_PAPER_FILTERS = dict(max_sites=None, max_multiplicity=None, max_disordered_sites=None, max_species_per_site=None)
+"No filter (the default): every crystal within the size bounds"
 
 def _ambiguous_monoclinic(lattice, rel_tol: float = 0.02) -> bool:
     "True if another short monoclinic cell (c + n a or a + n c, |n| <= 2) has nearly the length of a or c."
@@ -344,17 +353,20 @@ def _settle(crystal, settings: FeaturizeSettings, rounds: int = 4):
     return seen[-1]
 
 # %% ../../nbs/1_crystals/16_featurize.ipynb #c021
+def _over(value: int, limit: int | None) -> bool: return limit is not None and value > limit
+
 def _paper_filters(orbit_list: list, settings: FeaturizeSettings, source: str):
-    "FeaturizeError unless the orbits pass the paper's filters (checked before the costlier canonical description)."
-    if len(orbit_list) > settings.max_sites: raise FeaturizeError("too_many_sites", f"{len(orbit_list)} Wyckoff sites > {settings.max_sites}", source)
+    "FeaturizeError unless the orbits pass the filters asked for (checked before the costlier canonical description)."
+    if _over(len(orbit_list), settings.max_sites): raise FeaturizeError("too_many_sites", f"{len(orbit_list)} Wyckoff sites > {settings.max_sites}", source)
     big = max(len(pts) for _, pts, _ in orbit_list)
-    if big > settings.max_multiplicity: raise FeaturizeError("multiplicity_gt_50", f"multiplicity {big} > {settings.max_multiplicity}", source)
+    if _over(big, settings.max_multiplicity): raise FeaturizeError("multiplicity_gt_50", f"multiplicity {big} > {settings.max_multiplicity}", source)
     n_dis = sum(len(mix) > 1 or sum(o for _, o in mix) < 1.0 - settings.vacancy_tolerance for _, _, mix in orbit_list)
-    if n_dis > settings.max_disordered_sites:
+    if _over(n_dis, settings.max_disordered_sites):
         raise FeaturizeError("too_many_disordered_sites", f"{n_dis} disordered sites > {settings.max_disordered_sites}", source)
     most = max(len(mix) for _, _, mix in orbit_list)
-    if most > settings.max_species_per_site:
+    if _over(most, settings.max_species_per_site):
         raise FeaturizeError("too_many_species_on_site", f"{most} elements on one site > {settings.max_species_per_site}", source)
+
 
 # %% ../../nbs/1_crystals/16_featurize.ipynb #c021_s1
 def analyze_cell(cell: dict, settings: FeaturizeSettings = FeaturizeSettings(), source: str = "") -> WyckoffCrystal:
@@ -370,11 +382,11 @@ def analyze_cell(cell: dict, settings: FeaturizeSettings = FeaturizeSettings(), 
     keep = occ > 0
     if not keep.any(): raise FeaturizeError("no_atoms", "no atom with positive occupancy", source)
     cell = {k: (v[keep] if k != "matrix" else v) for k, v in cell.items()}
-    if len(cell["frac"]) > min(4 * settings.max_sites * settings.max_multiplicity * settings.max_species_per_site, settings.max_cell_atoms):
-        raise FeaturizeError("too_large", f"{len(cell['frac'])} atoms in the cell", source)
+    if len(cell["frac"]) > settings.max_cell_atoms:
+        raise FeaturizeError("too_large", f"{len(cell['frac'])} atoms in the cell > {settings.max_cell_atoms}", source)
     positions, mixes = _merge_positions(cell, settings.site_tolerance, settings.occupancy_tolerance, settings.vacancy_tolerance, source)
-    if len(positions) > min(4 * settings.max_sites * settings.max_multiplicity, settings.max_cell_atoms):
-        raise FeaturizeError("too_large", f"{len(positions)} positions in the cell", source)
+    if len(positions) > settings.max_cell_positions:
+        raise FeaturizeError("too_large", f"{len(positions)} positions in the cell > {settings.max_cell_positions}", source)
     kinds = sorted(set(mixes))
     types = [kinds.index(m) + 1 for m in mixes]
     ds = _symmetry_dataset(cell["matrix"], positions, types, settings.symprec, settings.angle_tolerance)
@@ -466,5 +478,5 @@ def featurize(source,                       # CIF text, a path to a .cif file, o
 
 # %% ../../nbs/1_crystals/16_featurize.ipynb #c029_2
 def featurize_unfiltered(source, **kwargs) -> WyckoffCrystal:
-    "`featurize` with the paper's filters off (`NO_PAPER_FILTERS`): every crystal it can read, within its size bounds."
-    return featurize(source, **{**NO_PAPER_FILTERS, **kwargs})
+    "`featurize` with every filter off (`NO_PAPER_FILTERS`), whatever `kwargs` ask: every crystal it can read, within its size bounds."
+    return featurize(source, **{**kwargs, **NO_PAPER_FILTERS})

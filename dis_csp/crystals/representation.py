@@ -5,6 +5,7 @@
 # %% ../../nbs/1_crystals/17_representation.ipynb #c002
 from __future__ import annotations
 from dataclasses import dataclass, asdict
+from fastcore.basics import patch
 import numpy as np
 import gemmi
 from ..core import DisCspError
@@ -12,7 +13,7 @@ from .symmetry import WYCKOFF_LETTERS
 from .crystal import WyckoffCrystal, WyckoffSite
 
 # %% auto #0
-__all__ = ['TensorLayout', 'EncodeError', 'encode', 'decode', 'encode_many']
+__all__ = ['TensorLayout', 'EncodeError', 'OutsideLayout', 'encode', 'decode', 'encode_many']
 
 # %% ../../nbs/1_crystals/17_representation.ipynb #c005
 @dataclass(frozen=True)
@@ -53,26 +54,44 @@ class TensorLayout:
 
     def to_dict(self) -> dict: return asdict(self)
 
+# %% ../../nbs/1_crystals/17_representation.ipynb #c005_1
+@patch
+def misfit(self: TensorLayout, crystal: WyckoffCrystal) -> str | None:
+    "Why `crystal` does not fit this layout ('14 sites > 9', 'multiplicity 96 > 50', 'element Og ...'), or None if it fits."
+    if len(crystal.sites) > self.max_sites: return f"{len(crystal.sites)} sites > {self.max_sites}"
+    if (big := max((s.multiplicity for s in crystal.sites), default=1)) > self.max_multiplicity:
+        return f"multiplicity {big} > {self.max_multiplicity}"
+    if beyond := sorted({el for s in crystal.sites for el in s.occupancy if not 1 <= gemmi.Element(el).atomic_number <= self.max_atomic_number}):
+        return f"element {beyond[0]} beyond Z = {self.max_atomic_number}"
+    return None
+
+@patch
+def describe(self: TensorLayout) -> str:
+    "The layout in words: '9 sites, multiplicity <= 50'."
+    return f"{self.max_sites} sites, multiplicity <= {self.max_multiplicity}"
+
+
 # %% ../../nbs/1_crystals/17_representation.ipynb #c008
 class EncodeError(DisCspError):
     "A crystal that does not fit the tensor layout (too many sites, an element beyond max_atomic_number ...)."
+
+class OutsideLayout(EncodeError):
+    "A crystal outside a model's tensor layout: `.why` says how ('14 sites > 9')."
+    def __init__(self, crystal_id: str, why: str):
+        self.crystal_id, self.why = crystal_id, why
+        super().__init__(f"{crystal_id + ': ' if crystal_id else ''}outside the model's layout ({why})")
 
 # %% ../../nbs/1_crystals/17_representation.ipynb #c008_2
 def encode(crystal: WyckoffCrystal, layout: TensorLayout = TensorLayout()) -> tuple[np.ndarray, np.ndarray]:
     "Site matrix A (rows x max_sites) and crystal vector c of `crystal`, float32."
     A = np.zeros(layout.A_shape, np.float32)
     c = np.zeros(layout.c_size, np.float32)
-    if len(crystal.sites) > layout.max_sites:
-        raise EncodeError(f"{crystal.id}: {len(crystal.sites)} sites > max_sites={layout.max_sites}")
+    if why := layout.misfit(crystal): raise OutsideLayout(crystal.id, why)
     L = layout.A
     for j, s in enumerate(crystal.sites):
         for el, occ in s.occupancy.items():
-            z = gemmi.Element(el).atomic_number
-            if not 1 <= z <= layout.max_atomic_number: raise EncodeError(f"{crystal.id}: element {el} outside the layout")
-            A[L["occupancy"].start + z - 1, j] = occ
+            A[L["occupancy"].start + gemmi.Element(el).atomic_number - 1, j] = occ
         A[layout.vacancy_row, j] = s.vacancy
-        if not 1 <= s.multiplicity <= layout.max_multiplicity:
-            raise EncodeError(f"{crystal.id}: multiplicity {s.multiplicity} outside 1..{layout.max_multiplicity}")
         A[L["multiplicity"].start + s.multiplicity, j] = 1
         A[L["disordered"].start, j] = float(s.disordered)
         A[layout.xyz, j] = s.xyz

@@ -25,11 +25,14 @@ from .predict import PredictSettings, latent_candidates, merged, distinct
 __all__ = ['INGREDIENTS', 'test_queries', 'seen_in', 'Benchmark', 'naive_pool', 'query_ranks', 'benchmark', 'report']
 
 # %% ../../nbs/4_generation/49a_benchmark.ipynb #c005
-def test_queries(run: Run, n: int | None = 300, seed: int = 0) -> list[WyckoffCrystal]:
-    "The run's test crystals, a seeded subset of `n` (None: all)."
+def test_queries(run: Run, n: int | None = 300, seed: int = 0, unseen_by_model: bool = True) -> list[WyckoffCrystal]:
+    """The run's own test crystals, a seeded subset of `n` (None: all); then (`unseen_by_model`) every test crystal the
+    model never saw: outside its layout (garnets, large cells), or kept by the featurizer since it was trained."""
     test = run.crystals("test")
-    if n is None or n >= len(test): return test
-    return [test[i] for i in sorted(np.random.default_rng(seed).permutation(len(test))[:n])]
+    own = set(run.own_split["test"])
+    mine = [x for x in test if x.id in own]
+    if n is not None and n < len(mine): mine = [mine[i] for i in sorted(np.random.default_rng(seed).permutation(len(mine))[:n])]
+    return mine + ([x for x in test if x.id not in own] if unseen_by_model else [])
 
 def seen_in(train: list[WyckoffCrystal], tolerance: float = 0.02):
     "A function: whether a composition (element shares) is seen among `train`'s within `tolerance`."
@@ -94,6 +97,7 @@ def benchmark(run: Run, queries: list[WyckoffCrystal], pool: TemplatePool, bench
     rows = []
     for x in tqdm(queries, desc="CSP benchmark", unit="query", disable=not progress):
         rows.append({"id": x.id, "formula": x.formula, "disordered": x.is_disordered, "seen": seen(crystal_fractions(x)),
+                     "outside_layout": run.model.layout.misfit(x) is not None,
                      **query_ranks(x, run, pool, decoded, bench)})
     return rows
 
@@ -102,7 +106,8 @@ INGREDIENTS = ("templates", "latent", "together", "naive")
 def report(rows: list[dict], ks=(1, 5, 20)) -> list[dict]:
     "Match rates @k, mean RMS and seconds per query, per ingredient, over all queries and per group."
     groups = {"all": rows, "ordered": [r for r in rows if not r["disordered"]], "disordered": [r for r in rows if r["disordered"]],
-              "seen": [r for r in rows if r["seen"]], "unseen": [r for r in rows if not r["seen"]]}
+              "seen": [r for r in rows if r["seen"]], "unseen": [r for r in rows if not r["seen"]],
+              "inside layout": [r for r in rows if not r.get("outside_layout")], "outside layout": [r for r in rows if r.get("outside_layout")]}
     out = []
     for ing in INGREDIENTS:
         for g, rs in groups.items():

@@ -39,14 +39,14 @@ def _element_symbol(name: str) -> str:
     return sym
 
 # %% ../../nbs/4_generation/47_condition.ipynb #c005_2_h
-def _element_set(elements, max_sites: int) -> tuple:
+def _element_set(elements, max_sites: int | None) -> tuple:
     "Element symbols from 'Li,P,O' or a list, checked: known, not twice, not more than `max_sites` sites hold."
     if isinstance(elements, str): elements = [e for e in elements.split(",") if e.strip()]
     symbols = [_element_symbol(e) for e in elements]
     if twice := sorted({e for e in symbols if symbols.count(e) > 1}):
         raise ConditionError(f"element {', '.join(twice)} listed twice in the element set")
     if not symbols: raise ConditionError("the element set is empty")
-    if len(symbols) > max_sites * 6: raise ConditionError(f"{len(symbols)} elements cannot fit {max_sites} sites")
+    if max_sites is not None and len(symbols) > max_sites * 6: raise ConditionError(f"{len(symbols)} elements cannot fit {max_sites} sites")
     return tuple(symbols)
 
 def _occupancy_pair(occupancy) -> tuple:
@@ -73,7 +73,7 @@ class Conditions:
     occupancy_tol: float = 0.05
     formula: Formula | None = None        # a composition: text, or a Formula
     composition_tol: float = 0.05
-    max_sites: int = 9
+    max_sites: int | None = None          # sites of the model's layout (None: not known yet; `for_layout` sets it)
 
     def __post_init__(self):
         if self.space_group is not None:
@@ -83,8 +83,9 @@ class Conditions:
         if self.elements is not None: self.elements = _element_set(self.elements, self.max_sites)
         if self.disordered_sites is not None:
             self.disordered_sites = int(self.disordered_sites)
-            if not 0 <= self.disordered_sites <= self.max_sites:
-                raise ConditionError(f"disordered sites must be 0..{self.max_sites}, not {self.disordered_sites}")
+            if self.disordered_sites < 0: raise ConditionError(f"disordered sites must be 0 or more, not {self.disordered_sites}")
+            if self.max_sites is not None and self.disordered_sites > self.max_sites:
+                raise ConditionError(f"disordered sites must be 0..{self.max_sites} (the sites the model's layout holds), not {self.disordered_sites}")
         if self.site_element is not None: self.site_element = _element_symbol(self.site_element)
         if self.occupancy is not None: self.occupancy = _occupancy_pair(self.occupancy)
         for what, el in (("site element", self.site_element), ("occupancy element", self.occupancy and self.occupancy[0])):
@@ -115,6 +116,17 @@ def check(self: Conditions, crystal: WyckoffCrystal) -> dict[str, bool]:
 
 @patch
 def to_dict(self: Conditions) -> dict: return asdict(self)
+
+@patch
+def for_layout(self: Conditions, layout) -> "Conditions":
+    "These conditions for a model of tensor layout `layout`; a ConditionError (one line) where the layout cannot hold them."
+    from dis_csp.crystals.symmetry import multiplicity_table
+    if self.space_group is not None:
+        mults = multiplicity_table()[self.space_group]
+        if (smallest := int(mults[mults > 0].min())) > layout.max_multiplicity:
+            raise ConditionError(f"space group {self.space_group}: its smallest Wyckoff multiplicity ({smallest}) is beyond the "
+                                 f"model's layout ({layout.describe()})")
+    return self if self.max_sites == layout.max_sites else Conditions(**{**self.to_dict(), "max_sites": layout.max_sites})
 
 @patch
 def require_some(self: Conditions) -> "Conditions":
@@ -253,7 +265,7 @@ def conditioned_candidates(model, scaler, samplers: dict, cond: Conditions, sear
     the count per reason of those whose decoding was `discarded`."""
     n, seed, flag_threshold = search.n, search.seed, decoding.flag_threshold
     kde, start_sampler = samplers["kde"], samplers[search.start]
-    if model.layout.max_sites != cond.max_sites: cond = Conditions(**{**cond.to_dict(), "max_sites": model.layout.max_sites})
+    cond = cond.for_layout(model.layout)
     m = n * search.overshoot
     z, every, history = None, [], []
     for r in range(search.rounds if search.select_by_checks else 1):     # a new batch while fewer than n meet the conditions
@@ -283,7 +295,7 @@ def conditioned_candidates(model, scaler, samplers: dict, cond: Conditions, sear
 # %% ../../nbs/4_generation/47_condition.ipynb #c016
 def condition_run(run: Run, out, cond: Conditions, search: Search = Search(), progress: bool = True, force: bool = False) -> dict:
     "Conditioned generation with `run`: CIFs, samples.jsonl, metrics.json in `out`."
-    cond.require_some()
+    cond = cond.require_some().for_layout(run.model.layout)
     t0 = time.time()
     decoding, samplers = run.decode_settings(), run.samplers(need=["kde", search.start], progress=progress)
     folder = open_generation_folder(out, "condition", run, {"conditions": cond.to_dict(), **asdict(search)}, force)

@@ -15,14 +15,14 @@ from ..core import UsageError, DisCspError, safe_name, check_seed
 from ..outputs import OutputFolder
 from ..crystals.crystal import WyckoffCrystal
 from ..crystals.formula import Formula, FormulaError, composition_error
-from ..crystals.representation import encode_many, EncodeError
+from ..crystals.representation import encode_many
 from ..crystals.reconstruct import to_cif
 from ..model.evaluate import predict as latent_means
 from .decoding import decode_latents
 from .run import Run
 from .matching import crystals_match, primitive_positions, csp_matcher
 from .templates import TemplatePool, Candidate, FitWeights, template_candidates, default_template_pool
-from .condition import Conditions, Search, optimize_latents, latent_condition_loss
+from .condition import Conditions, ConditionError, Search, optimize_latents, latent_condition_loss
 
 # %% auto #0
 __all__ = ['ROUTES', 'PREDICT_PRODUCTS', 'PredictError', 'PredictSettings', 'latent_candidates', 'distinct', 'merged', 'predict',
@@ -66,21 +66,18 @@ class PredictSettings:
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c011
 def _template_latents(run: Run, crystals: list[WyckoffCrystal]) -> np.ndarray:
-    "Latent means of the crystals the model's layout can hold (the others are skipped)."
-    rows = []
-    for x in crystals:
-        try: rows.append(encode_many([x], run.model.layout))
-        except EncodeError: continue
-    if not rows: return np.zeros((0, run.model.config.latent_dim), np.float32)
-    A, c = np.concatenate([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+    "Latent means of `crystals`, each of which the model's layout holds."
+    if not crystals: return np.zeros((0, run.model.config.latent_dim), np.float32)
+    A, c = encode_many(crystals, run.model.layout)
     return latent_means(run.model, run.scaler, A, c)["latent"]
 
 def latent_candidates(run: Run, formula: Formula, templates: list[WyckoffCrystal], settings: PredictSettings) -> list[Candidate]:
     "Candidates of the latent route: starts from `templates` and KDE draws, optimized for `formula`, decoded, moved to it."
     if settings.latent_starts == 0: return []
-    cond = Conditions(space_group=settings.space_group, formula=formula, max_sites=run.model.layout.max_sites)
+    cond = Conditions(space_group=settings.space_group, formula=formula).for_layout(run.model.layout)
     samplers = run.samplers(need=["kde"], progress=False)
-    z_t = _template_latents(run, templates)[: settings.latent_starts // 2]
+    templates = [x for x in templates if run.model.layout.misfit(x) is None][: settings.latent_starts // 2]   # outside: no latent
+    z_t = _template_latents(run, templates)
     draws = samplers["kde"].sample(50 * settings.latent_starts, settings.seed)
     loss = latent_condition_loss(run.model, draws, cond, run.flag_threshold)
     z0 = np.concatenate([z_t, draws[np.argsort(loss, kind="stable")[: settings.latent_starts - len(z_t)]]])
@@ -88,7 +85,7 @@ def latent_candidates(run: Run, formula: Formula, templates: list[WyckoffCrystal
     z, _ = optimize_latents(run.model, z0, cond, search, samplers["kde"], run.flag_threshold)
     final = latent_condition_loss(run.model, z, cond, run.flag_threshold)
     decoded = decode_latents(run.model, run.scaler, z, run.decode_settings(composition=formula.fractions))
-    starts = [f"template {x.id}" for x in templates[: len(z_t)]] + ["a KDE draw"] * (len(z0) - len(z_t))
+    starts = [f"template {x.id}" for x in templates] + ["a KDE draw"] * (len(z0) - len(z_t))
     return [Candidate(d.crystal, f"latent, from {s}", {"latent_loss": float(l), "composition_change": d.occupancy_change.get("composition", 0.0)})
             for d, s, l in sorted(zip(decoded, starts, final), key=lambda t: t[2]) if d.crystal is not None]
 
@@ -138,7 +135,14 @@ def predict(formula, run: Run | None = None, pool: TemplatePool | None = None, s
     found = template_candidates(formula, pool, 2 * settings.n, settings.space_group, max_atoms, settings.weights)
     latent = []
     if "latent" in settings.routes:
-        latent = latent_candidates(run or Run.open(), formula, [c.crystal for c in found[:3]], settings)
+        run = run or Run.open()
+        if settings.routes == ("latent",) and found and (why := run.model.layout.misfit(found[0].crystal)):
+            raise PredictError("outside_layout", f"{formula.text}: the structure it fits best ({found[0].source}, space group "
+                               f"{found[0].crystal.space_group}) lies outside the model's layout ({why}), which the latent "
+                               "route cannot decode; use --routes templates")
+        try: latent = latent_candidates(run, formula, [c.crystal for c in found[:3]], settings)
+        except ConditionError as e:                          # a space group the model's layout cannot hold
+            if settings.routes == ("latent",): raise PredictError("outside_layout", f"{formula.text}: {e}") from None
         latent = [c for c in latent if sum(s.multiplicity for s in c.crystal.sites) <= max_atoms]
     ranked = distinct(merged(found if "templates" in settings.routes else [], latent, settings.n), settings.n)
     if not ranked: raise PredictError("no_candidate", f"{formula.text}: no template fits and no latent vector decodes to it"

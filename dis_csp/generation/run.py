@@ -17,7 +17,7 @@ from ..model.vae import read_checkpoint, model_from
 from fastcore.basics import patch
 from ..model.pretrained import resolve_checkpoint, shipped_models, DEFAULT_MODEL
 from ..model.train import train, TrainRequest
-from ..model.evaluate import run_split, load_eval_data, predict
+from ..model.evaluate import run_split, recorded_split, load_eval_data, predict
 from .samplers import fit_samplers, samplers_bytes, read_samplers, complete_samplers, SamplerError
 from .decoding import DecodeSettings, head_probabilities, decode_heads
 
@@ -110,20 +110,29 @@ class Run:
 @patch(as_prop=True)
 def split(self: Run) -> dict[str, list[str]]:
     "The run's train / val / test ids (its split.json, or the split its configuration makes of its dataset)."
-    return self._once("split", lambda: run_split(self.path, load_dataset(self.data).ids if self.data else []))
+    def make():
+        if not self.data: return run_split(self.path, [])
+        ds = load_dataset(self.data)
+        return run_split(self.path, ds.ids, [x.id for x in ds.outside])
+    return self._once("split", make)
+
+@patch(as_prop=True)
+def own_split(self: Run) -> dict[str, list[str]]:
+    "The split the run was made with (its split.json), without the crystals it never saw (outside its layout, or kept since)."
+    return self._once("own_split", lambda: recorded_split(self.path, load_dataset(self.data).ids if self.data else []))
 
 @patch
 def crystals(self: Run, split: str) -> list:
-    "The run's crystals of `split` ('train', 'val', 'test') present in its dataset."
+    "The run's crystals of `split` ('train', 'val', 'test') present in its dataset, those outside its layout included."
     ds = self._once("dataset", lambda: load_dataset(self.need_data("reading the run's crystals")))
     wanted = set(self.split[split])
-    return [x for x in ds.crystals if x.id in wanted]
+    return [x for x in ds.all_crystals if x.id in wanted]
 
 @patch
 def latents(self: Run, split: str = "train") -> tuple[np.ndarray, list[str]]:
     "Latent means of the run's crystals of `split`, and their ids."
     def encode():
-        A, c, ids, _ = load_eval_data(self.need_data("encoding the run's crystals"), self.model.layout, self.path, split)
+        A, c, ids, _ = load_eval_data(self.need_data("encoding the run's crystals"), self.model.layout, self.path, split, report=False)
         return predict(self.model, self.scaler, A, c)["latent"], ids
     return self._once(f"latents:{split}", encode)
 
@@ -147,7 +156,7 @@ def _threshold_of(run: Run) -> float:
     "The flag threshold stored with `run` (or in its `extras_in`), else calibrated now on its validation split."
     for path in [run.path.parent / "decoding.json"] + ([run.extras_in / "decoding.json"] if run.extras_in else []):
         if (th := _stored_threshold(path, run.sha256)) is not None: return th
-    A, c, _, _ = load_eval_data(run.need_data("calibrating the flag threshold"), run.model.layout, run.path, "val")
+    A, c, _, _ = load_eval_data(run.need_data("calibrating the flag threshold"), run.model.layout, run.path, "val", report=False)
     return calibrate_flag_threshold(run.model, run.scaler, A, c)
 
 @patch(as_prop=True)

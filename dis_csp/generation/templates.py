@@ -156,7 +156,7 @@ def default_template_pool() -> TemplatePool:
 def pool_with(pool: TemplatePool, dataset) -> TemplatePool:
     "`pool` with the crystals of a featurized `dataset` folder added (substitutions learnt again from all)."
     from dis_csp.crystals.dataset import load_dataset
-    extra = load_dataset(dataset).crystals
+    extra = load_dataset(dataset).all_crystals              # those outside a model's layout too: templates have no layout
     return TemplatePool.of([*pool.crystals, *extra], f"{pool.source} + {len(extra)} crystals of {dataset}")
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c012

@@ -15,8 +15,8 @@ from ..crystals.representation import TensorLayout, encode_many
 from .vae import load, DisorderedVAE, LatticeScaler
 
 # %% auto #0
-__all__ = ['symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics', 'run_split',
-           'load_eval_data', 'evaluate']
+__all__ = ['symmetry_matches', 'lattice_matrices', 'predict', 'true_values', 'reconstruction_metrics', 'hash_split',
+           'recorded_split', 'run_split', 'load_eval_data', 'evaluate']
 
 # %% ../../nbs/2_model/26_evaluate.ipynb #c005
 def symmetry_matches(sg: np.ndarray, letters: np.ndarray, mults: np.ndarray) -> np.ndarray:
@@ -104,8 +104,17 @@ def _recorded_dataset(checkpoint) -> Path:
         if (path / "dataset.npz").exists(): return path
     raise UsageError(f"{checkpoint}: its dataset {recorded} is not here; pass --data (a dataset folder or CIFs)")
 
-def run_split(checkpoint, ids: list[str]) -> dict[str, list[str]]:
-    "The train / val / test ids of `checkpoint`'s run: its split.json, or the split its configuration makes of `ids`."
+def hash_split(ids: list[str], fractions=(0.7, 0.1, 0.2)) -> dict[str, list[str]]:
+    "Ids split into train / val / test by a hash of each id alone: stable whatever else a dataset holds."
+    import hashlib
+    out = {"train": [], "val": [], "test": []}
+    for i in ids:
+        u = int(hashlib.sha256(i.encode()).hexdigest()[:13], 16) / 16**13
+        out["train" if u < fractions[0] else "val" if u < fractions[0] + fractions[1] else "test"].append(i)
+    return out
+
+def recorded_split(checkpoint, ids: list[str]) -> dict[str, list[str]]:
+    "The train / val / test ids the run of `checkpoint` was made with: its split.json, or the split its configuration makes of `ids`."
     path = Path(checkpoint).parent / "split.json"
     if path.exists(): return json.loads(path.read_text())
     from dis_csp.model.train import make_split
@@ -113,13 +122,41 @@ def run_split(checkpoint, ids: list[str]) -> dict[str, list[str]]:
     t = read_checkpoint(checkpoint)["run_config"].train
     return make_split(ids, t.seed, t.split)
 
-def load_eval_data(data, layout: TensorLayout, checkpoint, split: str):
-    "Tensors (A, c), ids and rejection counts of a dataset folder (`checkpoint`'s run's `split` of it) or a CIF source."
+def run_split(checkpoint, ids: list[str], outside: list[str] = ()) -> dict[str, list[str]]:
+    """The train / val / test ids of `checkpoint`'s run: its split.json, or the split its configuration makes of `ids`
+    (the crystals its layout holds); then the crystals it never saw (`outside` its layout, or in `ids` but not in its
+    split.json: crystals the featurizer keeps since it was trained), by `hash_split`."""
+    from dis_csp.model.vae import read_checkpoint
+    split = recorded_split(checkpoint, ids)
+    t = read_checkpoint(checkpoint)["run_config"].train
+    known = {i for part in split.values() for i in part}
+    extra = hash_split([i for i in [*ids, *outside] if i not in known], t.split)
+    return {k: v + extra[k] for k, v in split.items()}
+
+# %% ../../nbs/2_model/26_evaluate.ipynb #c015_1
+def _skipped_outside(crystals, layout: TensorLayout, where, report: bool = True) -> int:
+    "How many of `crystals` lie outside `layout`, said once on stderr (`report`) with the first few and why."
+    why = [(x.id, layout.misfit(x)) for x in crystals]
+    why = [(i, w) for i, w in why if w]
+    if why and report:
+        import sys
+        shown = "; ".join(f"{i} ({w})" for i, w in why[:5]) + (f"; ... {len(why) - 5} more" if len(why) > 5 else "")
+        print(f"{where}: skipped {len(why)} crystals outside the model's layout ({layout.describe()}): {shown}", file=sys.stderr)
+    return len(why)
+
+def load_eval_data(data, layout: TensorLayout, checkpoint, split: str, report: bool = True):
+    """Tensors (A, c), ids and rejection counts of a dataset folder (`checkpoint`'s run's `split` of it) or a CIF source,
+    for `layout`: crystals outside it are skipped and counted (`outside_layout`)."""
     from dis_csp.crystals.dataset import load_dataset
     path = Path(data)
     if (path / "dataset.npz").exists():
-        ds = load_dataset(path)
+        ds = load_dataset(path).for_layout(layout)
         ids, rejected = ds.ids, {}
+        outside = ds.outside
+        if split != "all":
+            wanted = set(run_split(checkpoint, ds.ids, [x.id for x in outside])[split])
+            outside = [x for x in outside if x.id in wanted]
+        if n := _skipped_outside(outside, layout, path, report): rejected["outside_layout"] = n
         if split != "all":
             wanted = run_split(checkpoint, ds.ids)[split]
             index = {cid: i for i, cid in enumerate(ds.ids)}
@@ -132,9 +169,11 @@ def load_eval_data(data, layout: TensorLayout, checkpoint, split: str):
     from dis_csp.crystals.featurize import featurize, FeaturizeError, CifText
     crystals, rejected, report = [], collections.Counter(), LoadReport()
     for cid, text, _ in iter_cifs(path, report=report):
-        try: crystals.append(featurize(CifText(text), id=cid, max_sites=layout.max_sites, max_multiplicity=layout.max_multiplicity))
+        try: crystals.append(featurize(CifText(text), id=cid))
         except FeaturizeError as e: rejected[e.reason] += 1
     for reason, n in report.skipped.items(): rejected["load_" + reason] += n
+    if n := _skipped_outside(crystals, layout, path, report): rejected["outside_layout"] = n
+    crystals = [x for x in crystals if layout.misfit(x) is None]
     if not crystals: raise DisCspError(f"{path}: no crystal could be featurized ({dict(rejected)})")
     A, c = encode_many(crystals, layout)
     return A, c, [x.id for x in crystals], dict(rejected)

@@ -318,6 +318,8 @@ def train(dataset_dir, run_dir, request: TrainRequest = TrainRequest(), progress
     if init: init.check_layout(ds)
     config, record, split, ck, folder = _open_run(run, request, ds, data_sha, rank, say, machine_description(dev), init)
     if rank == 0 and progress: say(f"{run}: preset {record['preset']!r}\n{config.describe()}")
+    if rank == 0 and (outside := ds.outside): say(f"{dataset_dir}: {len(outside)} crystals outside the model's layout "
+        f"({ds.layout.describe()}) skipped, e.g. {outside[0].id} ({ds.layout.misfit(outside[0])}); outside_layout.csv lists them")
     torch.manual_seed(config.train.seed)
     (A_tr, c_tr), (A_va, c_va) = _subset(ds, split["train"], dev), _subset(ds, split["val"], dev)
     if len(A_tr) == 0: raise UsageError(f"{dataset_dir}: no training crystals")
