@@ -9,6 +9,11 @@ baseline run in the same process (decoded KDE draws holding the query's elements
 ratios; and per group (ordered / disordered crystals, compositions seen / unseen in training). Seconds per query.
 Usage: python bench/csp.py [--queries 300] [--n 20] [--latent-starts 6] [--latent-steps 150] [--out csp.json] [--quick]
 (--quick: the tiny demo run, 3 queries, 5 candidates: what the tests run, to catch a broken benchmark)
+
+Leave a family out: python bench/csp.py --family NAME|all [--queries 20] [--given 5] [--out lfo.json] [--quick]
+For each structure family (`dis_csp.generation.families`: garnets, argyrodites, nasicon, lgps, perovskites, spinels,
+layered-rock-salts, olivines), seeded members of the shipped template pool are asked with the family absent from the
+templates, with 5 members given back (as `predict --templates`), and present (less the query itself); templates route.
 """
 import argparse, json, time, warnings
 from pathlib import Path
@@ -24,8 +29,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="write every query's ranks and the table as JSON here")
     ap.add_argument("--quick", action="store_true", help="the tiny demo run, 3 queries (a smoke run)")
+    ap.add_argument("--family", help="leave a structure family out (a name of dis_csp.generation.families.FAMILIES, or all)")
+    ap.add_argument("--given", type=int, default=5, help="with --family: members given back in the 'given' setting")
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
+    if a.family: return families(a)
     from dis_csp.crystals.dataset import collection_dataset
     from dis_csp.generation.run import Run, tiny_demo_run
     from dis_csp.generation.templates import TemplatePool
@@ -54,6 +62,31 @@ def main():
               f" {rms:>6.3f} {r['seconds per query']:>8.2f}  {ratio}")
     print(f"\n{len(rows) / (time.time() - t0):.3f} queries/s in all (matching included)")
     if a.out: Path(a.out).write_text(json.dumps({"settings": vars(a), "table": table, "queries": rows}, indent=1))
+
+
+def families(a):
+    "The leave-family-out benchmark (templates route) on the shipped pool."
+    from dis_csp.generation.templates import default_template_pool
+    from dis_csp.generation.families import FAMILIES, leave_family_out, family_table
+    names = list(FAMILIES) if a.family == "all" else [a.family]
+    if unknown := [n for n in names if n not in FAMILIES]: raise SystemExit(f"unknown family {unknown[0]!r}: one of {', '.join(FAMILIES)} or all")
+    crystals = default_template_pool().crystals
+    queries = 2 if a.quick else (a.queries or None)
+    t0, rows, empty = time.time(), [], []
+    for name in names:
+        got = leave_family_out(FAMILIES[name], crystals, queries, a.n, a.given, a.seed)
+        if not got: empty.append(name); print(f"{name}: no member in the pool ({FAMILIES[name].definition})")
+        rows += got
+    table = family_table(rows, ks=sorted({1, 5, a.n}))
+    print(f"\n{'family':<20} {'setting':<8} {'n':>4} " + " ".join(f"{'@' + str(k):>6}" for k in sorted({1, 5, a.n})) + f" {'s/query':>8}")
+    for r in table:
+        print(f"{r['family']:<20} {r['setting']:<8} {r['n']:>4} " + " ".join(f"{r[f'match@{k}']:>6.3f}" for k in sorted({1, 5, a.n}))
+              + f" {r['seconds per query']:>8.2f}")
+    print(f"\n{len(rows)} members asked in {time.time() - t0:.0f} s")
+    if a.out:
+        definitions = {n: FAMILIES[n].definition for n in names}
+        Path(a.out).write_text(json.dumps({"settings": vars(a), "definitions": definitions, "empty": empty, "table": table,
+                                           "queries": rows}, indent=1))
 
 
 if __name__ == "__main__":

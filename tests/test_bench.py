@@ -17,3 +17,18 @@ def test_benchmark_runs_quick(script, tmp_path):
                        cwd=tmp_path)                                # the shared cache: the demo run is made once
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert "/s" in r.stdout or "x" in r.stdout, r.stdout          # it printed its throughput (and a ratio)
+
+
+def test_leave_family_out_runs_quick(tmp_path):
+    "bench/csp.py --family: two members of a family in its three settings, the table written; an unknown family refused."
+    import json
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "csp.py"), "--family", "spinels", "--quick", "--out", str(tmp_path / "f.json")],
+                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    out = json.loads((tmp_path / "f.json").read_text())
+    assert [(t["family"], t["setting"], t["n"]) for t in out["table"]] == [("spinels", s, 2) for s in ("absent", "given", "present")]
+    assert all(q["present"]["rank"] is not None for q in out["queries"]), out["queries"]   # spinels find spinels
+    assert "32e" in out["definitions"]["spinels"]
+    bad = subprocess.run([sys.executable, str(ROOT / "bench" / "csp.py"), "--family", "zeolites"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert bad.returncode != 0 and "unknown family 'zeolites'" in bad.stderr

@@ -32,8 +32,10 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
         assert json.loads((out / "conditioned" / name / "metrics.json").read_text())["n"] == 2
     assert (out / "index.html").exists() and (out / "fig7" / "fig7_training_curves.html").exists()
     predicted = [json.loads(l) for l in (out / "predicted" / "predictions.jsonl").read_text().splitlines()]   # step 6a
-    assert {r["formula"] for r in predicted} == {"LiCo0.97Ni0.03O2", "Li0.33La0.56TiO3", "Na3Zr2Si2PO12", "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O"}
+    assert {r["formula"] for r in predicted} == {"LiCo0.97Ni0.03O2", "Li0.33La0.56TiO3", "Na3Zr2Si2PO12", "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O",
+                                                 "Li7La3Zr2O12", "Li6.4La3Zr1.4Ta0.6O12", "Li6PS5Cl", "Li10GeP2S12"}
     assert all(r["rank"] for r in predicted) and (out / "predicted" / "index.html").exists()
+    assert "predicted/index.html" in (out / "index.html").read_text()           # the showcase, linked from the main page
     assert json.loads((out / "relaxed" / "kde" / "summary.json").read_text())["n"] == 1          # step 5b
     check = json.loads((out / "relaxed" / "independent_check.json").read_text())                 # step 5b', and step 7
     assert check["made_by"]["tool"] == "tools/independent_check.py" and "== 5b'" in r.stdout  # accepted the folder after it

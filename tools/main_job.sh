@@ -11,8 +11,9 @@
 #   5b'. with SevenNet installed: the same crystals before and after checked without dis-csp code -> $OUT/relaxed/independent_check.json
 #   5c. screen: the first $SCREEN_N of step 5's samples ranked by their virtual cells' CHGNet energies -> $OUT/screened/kde
 #   6. condition: three conditioned generations -> $OUT/conditioned/* (the first $CONDITION_RELAX of each relaxed)
-#   6a. predict: the structures of four showcase compositions (a doped layered oxide, a perovskite with A-site
-#      vacancies, a NASICON, a high-entropy rock salt) -> $OUT/predicted (predictions.jsonl, CIFs, index.html)
+#   6a. predict: the structures of eight showcase compositions (a doped layered oxide, a perovskite with A-site
+#      vacancies, a NASICON, a high-entropy rock salt, and four Li-ion conductors: the garnets Li7La3Zr2O12 and
+#      Li6.4La3Zr1.4Ta0.6O12, the argyrodite Li6PS5Cl, Li10GeP2S12) -> $OUT/predicted (predictions.jsonl, CIFs, index.html)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html with every table beside the paper's and every figure; the CSP benchmark
 #      on $CSP_QUERIES test compositions
@@ -130,9 +131,10 @@ condition pnma_LiPO_1dis --spacegroup 62 --elements Li,P,O --disordered-sites 1
 condition pnma_LiPO_Li0.5 --spacegroup 62 --elements Li,P,O --disordered-sites 1 --occupancy Li:0.5
 condition fm3m_CuAu_1dis --spacegroup 225 --elements Cu,Au --disordered-sites 1
 
-step "6a. predict (four showcase compositions)"
+step "6a. predict (eight showcase compositions, four of them Li-ion conductors)"
 if stale "$OUT/predicted/.dis-csp-predict.json"; then
-  dis-csp predict "LiCo0.97Ni0.03O2" "Li0.33La0.56TiO3" "Na3Zr2Si2PO12" "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O" --n 5 \
+  dis-csp predict "LiCo0.97Ni0.03O2" "Li0.33La0.56TiO3" "Na3Zr2Si2PO12" "(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O" \
+    "Li7La3Zr2O12" "Li6.4La3Zr1.4Ta0.6O12" "Li6PS5Cl" "Li10GeP2S12" --n 5 \
     --routes "$PREDICT_ROUTES" --checkpoint "$MODEL" --out "$OUT/predicted" --quiet > /dev/null
 fi
 python -c "

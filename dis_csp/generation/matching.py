@@ -12,7 +12,7 @@ from ..crystals.reconstruct import to_structure
 from ..crystals.symmetry import space_group
 
 # %% auto #0
-__all__ = ['OccupancyComparator', 'csp_matcher', 'primitive_positions', 'crystals_match']
+__all__ = ['OccupancyComparator', 'csp_matcher', 'primitive_positions', 'site_signature', 'crystals_match']
 
 # %% ../../nbs/4_generation/45a_matching.ipynb #c005
 class OccupancyComparator(AbstractComparator):
@@ -39,9 +39,18 @@ def primitive_positions(x: WyckoffCrystal) -> float:
     "The number of positions in the primitive cell: the conventional cell's over the centring's lattice points."
     return sum(s.multiplicity for s in x.sites) / _CENTRING[space_group(x.space_group).symbol[0]]
 
+def site_signature(x: WyckoffCrystal) -> dict[frozenset, float]:
+    "Positions per primitive cell of each set of elements that shares a site (what `OccupancyComparator` pairs)."
+    out, centring = {}, _CENTRING[space_group(x.space_group).symbol[0]]
+    for s in x.sites:
+        key = frozenset(e for e, v in s.occupancy.items() if v > 1e-8)
+        out[key] = round(out.get(key, 0.0) + s.multiplicity / centring, 6)
+    return out
+
 def crystals_match(a: WyckoffCrystal, b: WyckoffCrystal, matcher: StructureMatcher | None = None) -> float | None:
     "The RMS distance of `a` matched onto `b` by `matcher` (default `csp_matcher()`), or None if they do not match."
     if abs(primitive_positions(a) - primitive_positions(b)) > 1e-6: return None
     matcher = matcher or csp_matcher()
+    if isinstance(matcher._comparator, OccupancyComparator) and site_signature(a) != site_signature(b): return None
     rms = matcher.get_rms_dist(to_structure(a), to_structure(b))
     return None if rms is None else float(rms[0])

@@ -112,14 +112,15 @@ def split(self: Run) -> dict[str, list[str]]:
     "The run's train / val / test ids (its split.json, or the split its configuration makes of its dataset)."
     def make():
         if not self.data: return run_split(self.path, [])
-        ds = load_dataset(self.data)
+        ds = self._once("dataset", lambda: load_dataset(self.data))
         return run_split(self.path, ds.ids, [x.id for x in ds.outside])
     return self._once("split", make)
 
 @patch(as_prop=True)
 def own_split(self: Run) -> dict[str, list[str]]:
     "The split the run was made with (its split.json), without the crystals it never saw (outside its layout, or kept since)."
-    return self._once("own_split", lambda: recorded_split(self.path, load_dataset(self.data).ids if self.data else []))
+    ids = lambda: self._once("dataset", lambda: load_dataset(self.data)).ids if self.data else []
+    return self._once("own_split", lambda: recorded_split(self.path, ids()))
 
 @patch
 def crystals(self: Run, split: str) -> list:

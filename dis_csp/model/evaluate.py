@@ -167,14 +167,14 @@ def load_eval_data(data, layout: TensorLayout, checkpoint, split: str, report: b
         return ds.A, ds.c, ids, rejected
     from dis_csp.crystals.data import iter_cifs, LoadReport
     from dis_csp.crystals.featurize import featurize, FeaturizeError, CifText
-    crystals, rejected, report = [], collections.Counter(), LoadReport()
-    for cid, text, _ in iter_cifs(path, report=report):
+    crystals, rejected, loads = [], collections.Counter(), LoadReport()
+    for cid, text, _ in iter_cifs(path, report=loads):
         try: crystals.append(featurize(CifText(text), id=cid))
         except FeaturizeError as e: rejected[e.reason] += 1
-    for reason, n in report.skipped.items(): rejected["load_" + reason] += n
+    for reason, n in loads.skipped.items(): rejected["load_" + reason] += n
     if n := _skipped_outside(crystals, layout, path, report): rejected["outside_layout"] = n
     crystals = [x for x in crystals if layout.misfit(x) is None]
-    if not crystals: raise DisCspError(f"{path}: no crystal could be featurized ({dict(rejected)})")
+    if not crystals: raise DisCspError(f"{path}: no crystal featurized inside the model's layout ({dict(rejected)})")
     A, c = encode_many(crystals, layout)
     return A, c, [x.id for x in crystals], dict(rejected)
 

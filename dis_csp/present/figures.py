@@ -278,11 +278,15 @@ def index_page(out, model: str, results: list[dict]) -> str:
         r = status.get(nb.name) or ({"status": "up to date"} if (out / "notebooks" / nb.notebook).exists() else None)
         if r is not None: parts += _section(out, nb, r)
     extras = [p for p in [out / "metrics.json", *sorted(out.glob("samples/*/metrics.json")), *sorted(out.glob("conditioned/*/metrics.json")),
-                          *sorted(out.glob("predicted/*/metrics.json"))] if p.exists()]
+                          out / "predicted" / "metrics.json", *sorted(out.glob("predicted/*/metrics.json"))] if p.exists()]
     if extras:
         parts.append("<h2>Other outputs</h2><p>Reconstruction metrics of the test split, and the metrics of the sampling, "
                      "conditioning and prediction steps (their CIFs beside them).</p><ul>")
         parts += [f"<li><a href='{p.relative_to(out).as_posix()}'>{html.escape(p.relative_to(out).as_posix())}</a></li>" for p in extras]
         parts.append("</ul>")
+    if (out / "predicted" / "index.html").exists():
+        parts.append("<h2>Predicted structures</h2><p>The showcase compositions (a doped layered oxide, an A-site-deficient "
+                     "perovskite, a NASICON, a high-entropy rock salt and four Li-ion conductors), each with its ranked "
+                     "candidates and 3D views of the best: <a href='predicted/index.html'>predicted/index.html</a>.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
