@@ -25,7 +25,7 @@ from .predict import PredictSettings, latent_candidates, merged, distinct
 __all__ = ['INGREDIENTS', 'test_queries', 'seen_in', 'Benchmark', 'naive_pool', 'query_ranks', 'benchmark', 'report']
 
 # %% ../../nbs/4_generation/49a_benchmark.ipynb #c005
-def test_queries(run: Run, n: int | None = 300, seed: int = 0, unseen_by_model: bool = True) -> list[WyckoffCrystal]:
+def test_queries(run: Run, n: int | None = 300, seed: int = 0, unseen_by_model: bool = False) -> list[WyckoffCrystal]:
     """The run's own test crystals, a seeded subset of `n` (None: all); then (`unseen_by_model`) every test crystal the
     model never saw: outside its layout (garnets, large cells), or kept by the featurizer since it was trained."""
     test = run.crystals("test")
