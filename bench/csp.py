@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="write every query's ranks and the table as JSON here")
     ap.add_argument("--quick", action="store_true", help="the tiny demo run, 3 queries (a smoke run)")
+    ap.add_argument("--part", help="I/K: only the I-th of K interleaved parts of the queries (run K parts side by side, then --merge)")
+    ap.add_argument("--merge", nargs="+", help="print the table of the --out files of the parts, and write it to --out")
     ap.add_argument("--own-test-only", action="store_true", help="only the model's own test crystals (not those outside its "
                     "layout or kept by the featurizer since it was trained)")
     ap.add_argument("--family", help="leave a structure family out (a name of dis_csp.generation.families.FAMILIES, or all)")
@@ -37,10 +39,11 @@ def main():
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
     if a.family: return families(a)
+    if a.merge: return merged(a)
     from dis_csp.crystals.dataset import collection_dataset
     from dis_csp.generation.run import Run, tiny_demo_run
     from dis_csp.generation.templates import TemplatePool
-    from dis_csp.generation.benchmark import Benchmark, benchmark, report, test_queries
+    from dis_csp.generation.benchmark import Benchmark, benchmark, test_queries
 
     if a.quick:
         run, a.queries, a.n, a.latent_starts, a.latent_steps, a.naive_draws = Run.open(tiny_demo_run()), 3, 5, 2, 10, 50
@@ -48,23 +51,40 @@ def main():
         run = Run.open("default", collection_dataset())
     pool = TemplatePool.of(run.crystals("train"), "the training split")
     queries = test_queries(run, a.queries or None, a.seed, unseen_by_model=not a.own_test_only)
+    if a.part:
+        i, k = (int(v) for v in a.part.split("/"))
+        queries = queries[i - 1::k]
     bench = Benchmark(a.n, a.latent_starts, a.latent_steps, a.naive_draws, a.seed)
     print(f"model {run.name}; {len(queries)} test compositions of {len(run.split['test'])}; {len(pool.crystals)} templates (training split)")
     t0 = time.time()
     rows = benchmark(run, queries, pool, bench)
-    ks = sorted({1, 5, a.n})
+    table = print_table(rows, a.n)
+    print(f"\n{len(rows) / (time.time() - t0):.3f} queries/s in all (matching included)")
+    if a.out: Path(a.out).write_text(json.dumps({"settings": vars(a), "table": table, "queries": rows}, indent=1))
+
+
+def merged(a):
+    "The table of the parts' rows together."
+    rows = [r for f in a.merge for r in json.loads(Path(f).read_text())["queries"]]
+    table = print_table(rows, a.n)
+    if a.out: Path(a.out).write_text(json.dumps({"settings": vars(a), "table": table, "queries": rows}, indent=1))
+
+
+def print_table(rows, n):
+    "Print the benchmark table of `rows` (ratios to the naive baseline) and return it."
+    from dis_csp.generation.benchmark import report
+    ks = sorted({1, 5, n})
     table = report(rows, ks=ks)
     naive = {r["queries"]: r for r in table if r["ingredient"] == "naive"}
-    k = f"match@{a.n}"
-    print(f"\n{'ingredient':<10} {'queries':<11} {'n':>4} " + " ".join(f"{'@' + str(j):>6}" for j in ks) + f" {'RMS':>6} {'s/query':>8}  ratio @{a.n} to naive")
+    k = f"match@{n}"
+    print(f"\n{'ingredient':<10} {'queries':<15} {'n':>4} " + " ".join(f"{'@' + str(j):>6}" for j in ks) + f" {'RMS':>6} {'s/query':>8}  ratio @{n} to naive")
     for r in table:
         base = naive[r["queries"]][k]
         ratio = f"{r[k] / base:.1f}x" if base else "(naive 0)"
         rms = r["mean RMS"] if r["mean RMS"] is not None else float("nan")
-        print(f"{r['ingredient']:<10} {r['queries']:<11} {r['n']:>4} " + " ".join(f"{r[f'match@{j}']:>6.3f}" for j in ks) +
+        print(f"{r['ingredient']:<10} {r['queries']:<15} {r['n']:>4} " + " ".join(f"{r[f'match@{j}']:>6.3f}" for j in ks) +
               f" {rms:>6.3f} {r['seconds per query']:>8.2f}  {ratio}")
-    print(f"\n{len(rows) / (time.time() - t0):.3f} queries/s in all (matching included)")
-    if a.out: Path(a.out).write_text(json.dumps({"settings": vars(a), "table": table, "queries": rows}, indent=1))
+    return table
 
 
 def families(a):
