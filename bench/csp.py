@@ -47,6 +47,7 @@ def main():
 
     if a.quick:
         run, a.queries, a.n, a.latent_starts, a.latent_steps, a.naive_draws = Run.open(tiny_demo_run()), 3, 5, 2, 10, 50
+        a.own_test_only = True
     else:
         run = Run.open("default", collection_dataset())
     pool = TemplatePool.of(run.crystals("train"), "the training split")
