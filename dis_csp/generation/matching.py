@@ -6,13 +6,15 @@ elements, each occupancy within 0.1."""
 
 # %% ../../nbs/4_generation/45a_matching.ipynb #c002
 from __future__ import annotations
+from collections import OrderedDict
 from pymatgen.analysis.structure_matcher import StructureMatcher, AbstractComparator
+from pymatgen.core import Structure
 from ..crystals.crystal import WyckoffCrystal
 from ..crystals.reconstruct import to_structure
 from ..crystals.symmetry import space_group
 
 # %% auto #0
-__all__ = ['OccupancyComparator', 'csp_matcher', 'primitive_positions', 'site_signature', 'crystals_match']
+__all__ = ['OccupancyComparator', 'CspMatcher', 'csp_matcher', 'primitive_positions', 'site_signature', 'crystals_match']
 
 # %% ../../nbs/4_generation/45a_matching.ipynb #c005
 class OccupancyComparator(AbstractComparator):
@@ -28,9 +30,27 @@ class OccupancyComparator(AbstractComparator):
     def as_dict(self) -> dict:
         return {"version": 1, "@module": type(self).__module__, "@class": type(self).__name__, "tolerance": self.tolerance}
 
+class CspMatcher(StructureMatcher):
+    """pymatgen's StructureMatcher, its reduced cells cached by their exact content: pymatgen's own cache keys on the
+    composition and compares every cached structure of it site by site, slow when all candidates of a query share it."""
+    _reduced: OrderedDict = OrderedDict()
+
+    @classmethod
+    def _get_reduced_structure(cls, struct, primitive_cell: bool = True, niggli: bool = True) -> Structure:
+        key = (primitive_cell, niggli, struct.lattice.matrix.tobytes(), struct.frac_coords.tobytes(),
+               tuple(str(sp) for sp in struct.species_and_occu))
+        if key not in cls._reduced:
+            reduced = struct.copy()                              # as pymatgen reduces: Niggli, then the primitive cell
+            if niggli: reduced = reduced.get_reduced_structure(reduction_algo="niggli")
+            if primitive_cell: reduced = reduced.get_primitive_structure()
+            cls._reduced[key] = reduced
+            if len(cls._reduced) > 256: cls._reduced.popitem(last=False)   # a query's candidates, and more
+        cls._reduced.move_to_end(key)
+        return cls._reduced[key].copy()
+
 def csp_matcher(stol: float = 0.5, ltol: float = 0.3, angle_tol: float = 10.0, tolerance: float = 0.1) -> StructureMatcher:
-    "pymatgen's StructureMatcher with the CSP literature's tolerances and `OccupancyComparator(tolerance)`."
-    return StructureMatcher(stol=stol, ltol=ltol, angle_tol=angle_tol, comparator=OccupancyComparator(tolerance))
+    "pymatgen's StructureMatcher (`CspMatcher`) with the CSP literature's tolerances and `OccupancyComparator(tolerance)`."
+    return CspMatcher(stol=stol, ltol=ltol, angle_tol=angle_tol, comparator=OccupancyComparator(tolerance))
 
 # %% ../../nbs/4_generation/45a_matching.ipynb #c007
 _CENTRING = {"P": 1, "A": 2, "B": 2, "C": 2, "I": 2, "F": 4, "R": 3}

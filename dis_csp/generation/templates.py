@@ -8,7 +8,7 @@ the lattice follows the element volumes."""
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c002
 from __future__ import annotations
-import functools, gzip, json, math
+import functools, gzip, heapq, json, math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -120,7 +120,8 @@ class TemplatePool:
     @cached_property
     def host_shares(self) -> list[dict]:
         "Per crystal: each host (frozenset of elements) and its share of the atoms."
-        return [{h: sum(t[e] for e in h) for h in hosts(x)} for x, t in zip(self.crystals, map(crystal_fractions, self.crystals))]
+        return [{h: sum(t[e] for e in sorted(h)) for h in hosts(x)}         # sorted: the same float sum in every process
+                for x, t in zip(self.crystals, map(crystal_fractions, self.crystals))]
 
     @cached_property
     def element_shares(self) -> list[dict]:
@@ -189,32 +190,36 @@ def _host_cost(subs: Substitutions, e: str, h: frozenset) -> float:
     return cache[e, h]
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c013
-def _fit(query: dict, host_shares: dict, subs: Substitutions, onto: tuple, rooms: dict | None = None) -> Fit:
+def _fit(query: dict, host_shares: dict, onto: tuple, cost: dict, rooms: dict | None = None) -> Fit:
     """The fit of one assignment `onto` ((element, host), ...): untaken hosts filled by splitting, shares scaled until
-    the first host is full (`rooms`: what each host can hold, default its share)."""
-    to, split = defaultdict(set), 0
-    for e, h in onto: to[e].add(h)
-    for h in host_shares:
-        if not any(h in v for v in to.values()): to[min(query, key=lambda e: _host_cost(subs, e, h))].add(h); split += 1
-    x = {(e, h): query[e] * host_shares[h] / sum(host_shares[g] for g in to[e]) for e in to for h in to[e]}
-    filled = Counter()
-    for (e, h), v in x.items(): filled[h] += v
+    the first host is full (`cost[e, h]`: the cost of e taking host h; `rooms`: what each host can hold, default its share)."""
+    to = defaultdict(list)                       # lists, not sets: the same order (and float sums) in every process
+    for e, h in onto:
+        if h not in to[e]: to[e].append(h)
+    untaken = [h for h in host_shares if not any(h in v for v in to.values())]
+    for h in untaken: to[min(query, key=lambda e: cost[e, h])].append(h)
+    total = {e: sum(host_shares[g] for g in to[e]) for e in to}
+    x = {(e, h): query[e] * host_shares[h] / total[e] for e in to for h in to[e]}
+    filled, takers = Counter(), Counter()
+    for (e, h), v in x.items(): filled[h] += v; takers[h] += 1
     rooms = rooms or host_shares
     scale = min(1.0, min(rooms[h] / filled[h] for h in host_shares))
     vacancy = sum(max(0.0, host_shares[h] - scale * filled[h]) for h in host_shares)
-    return Fit(tuple((e, h, v * scale) for (e, h), v in x.items()), sum(v * _host_cost(subs, e, h) for (e, h), v in x.items()),
-               vacancy, sum(1 for h in host_shares if sum(h in v for v in to.values()) > 1), split)
+    return Fit(tuple((e, h, v * scale) for (e, h), v in x.items()), sum(v * cost[e, h] for (e, h), v in x.items()),
+               vacancy, sum(1 for h in host_shares if takers[h] > 1), len(untaken))
 
 def fit_composition(query: dict, host_shares: dict, subs: Substitutions, weights: FitWeights = FitWeights(),
                     choices: int = 3, beam: int = 48, fitted: int = 8, rooms: dict | None = None) -> Fit:
     """The least penalized fit of element shares `query` to a template's `host_shares` (`rooms`: what each host can
     hold, `host_rooms`; default its share): the `fitted` cheapest assignments of a beam search."""
+    cost = {(e, h): _host_cost(subs, e, h) for e in query for h in host_shares}
     states = [(0.0, ())]
     for e in sorted(query, key=query.get, reverse=True):
-        options = sorted(host_shares, key=lambda h: _host_cost(subs, e, h))[:choices]
-        states = sorted(((c + query[e] * _host_cost(subs, e, h), onto + ((e, h),)) for c, onto in states for h in options),
+        options = sorted(host_shares, key=lambda h: cost[e, h])[:choices]
+        states = sorted(((c + query[e] * cost[e, h], onto + ((e, h),)) for c, onto in states for h in options),
                         key=lambda s: s[0])[:beam]
-    return min((_fit(query, host_shares, subs, onto, rooms) for _, onto in states[:fitted]), key=lambda f: f.penalty(weights))
+    return min((_fit(query, host_shares, onto, cost, rooms) for _, onto in states[:fitted]), key=lambda f: f.penalty(weights))
+
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c016
 def _taking(template: WyckoffCrystal, fit: Fit, weight) -> list[WyckoffSite]:
@@ -272,9 +277,11 @@ def _fits(formula: Formula, pool: TemplatePool, space_group, max_atoms, weights,
         if (space_group and x.space_group != space_group) or sum(s.multiplicity for s in x.sites) > max_atoms: continue
         for hs in (grouped, single) if len(grouped) < len(single) else (grouped,):    # shared sites: as one host, and apart
             if len(hs) <= len(q) and (b := _bound(q, hs, subs)) <= max_cost: tried.append((b, x, hs, rooms))
+    fits = {}                                    # templates with the same hosts and shares (one structure, many entries) fit alike
     for b, x, hs, rooms in sorted(tried, key=lambda t: t[0]):
-        fit = fit_composition(q, hs, subs, weights, rooms=rooms)
-        yield b, _key(x, fit), x, fit, hs
+        same = (tuple(hs.items()), tuple(rooms.items()) if rooms else None)
+        if same not in fits: fits[same] = fit_composition(q, hs, subs, weights, rooms=rooms)
+        yield b, _key(x, fits[same]), x, fits[same], hs
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c020
 def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space_group: int | None = None,
@@ -285,12 +292,13 @@ def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space
     Each structure keeps its `per_structure` best templates (other lattice shapes, coordinates, occupancies of one
     structure type), the k-th of them penalized by k x `weights.variant`; each candidate's other site distributions
     follow it, penalized by `weights.distribution`."""
-    best, support, margin = {}, Counter(), weights.support * math.log(max(len(pool.crystals), 2))
+    best, first, support, margin = {}, {}, Counter(), weights.support * math.log(max(len(pool.crystals), 2))
     for k, (bound, key, x, fit, hs) in enumerate(_fits(formula, pool, space_group, max_atoms or pool.max_atoms, weights, max_cost)):
-        if k % 32 == 0 and len(best) >= n and bound > sorted(v[0][1].penalty(weights) for v in best.values())[n - 1] + margin: break
+        if k % 32 == 0 and len(best) >= n and bound > heapq.nsmallest(n, first.values())[-1] + margin: break
         support[key] += 1
         kept = best.setdefault(key, [])
         kept.append((x, fit, hs)); kept.sort(key=lambda t: t[1].penalty(weights)); del kept[per_structure:]
+        first[key] = kept[0][1].penalty(weights)                     # each structure's best penalty
     def parts(key, fit, j): return {"substitution": fit.substitution, "vacancy": weights.vacancy * fit.vacancy,
                                     "shared": weights.shared * fit.shared, "split": weights.split * fit.split,
                                     "support": -weights.support * math.log(support[key]), **({"variant": weights.variant * j} if j else {})}
