@@ -349,16 +349,35 @@ def cmd_predict(args):
     from dis_csp.generation.templates import default_template_pool, pool_with
     from dis_csp.present.views import predictions_page
     from dis_csp.generation.run import Run
-    queries = read_queries(args.formulas, args.formulas_file)
+    queries = _series_queries(args) + (read_queries(args.formulas, args.formulas_file) if args.formulas or args.formulas_file else [])
+    if not queries: read_queries()                                   # "no query: ..."
     settings = PredictSettings(n=args.n, routes=args.routes, space_group=args.spacegroup, max_atoms=args.max_atoms,
                                relax=args.relax, seed=args.seed)
     pool = pool_with(default_template_pool(), args.templates) if args.templates else None
     from dis_csp.model.train import device_for
     run = Run.open(args.checkpoint, args.data, device=device_for(args.device)) if "latent" in settings.routes else None
-    m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, page=predictions_page)
-    print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query")}, indent=2))
-    print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json and index.html")
+    m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, page=predictions_page,
+                    workers=args.workers, scheduler=args.scheduler)
+    print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query", "queries_per_second")}, indent=2))
+    print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json, " + ("series.csv, " if args.series else "") + "index.html")
 
+def _series_queries(args) -> list:
+    "The queries of --series (with --x, --var, --choose, --from), or none."
+    from dis_csp.generation.series import expand_series, parse_range, SeriesError
+    given = [o for o, v in (("--x", args.x), ("--var", args.var), ("--choose", args.choose), ("--from", args.elements)) if v]
+    if not args.series:
+        if given: raise SeriesError(f"{given[0]} belongs to a series: give --series TEMPLATE, e.g. --series 'LiCo{{1-x}}Ni{{x}}O2' --x 0:0.2:0.01")
+        return []
+    variables = {"x": parse_range(args.x, "x", args.max_queries)} if args.x else {}
+    for v in args.var or []:
+        name, _, values = v.partition("=")
+        if not name.strip().isidentifier() or not values: raise SeriesError(f"--var {v!r}: give NAME=RANGE, e.g. y=0:1:0.25")
+        if name.strip() in variables: raise SeriesError(f"--var {v!r}: {name.strip()} is defined twice")
+        variables[name.strip()] = parse_range(values, name.strip(), args.max_queries)
+    return expand_series(args.series, variables, args.choose, (args.elements or "").split(","), args.max_queries)
+
+
+# %% ../nbs/90_cli.ipynb #c009_3b
 def _add_predict(p):
     from dis_csp.generation.predict import PredictSettings
     p.add_argument("formulas", nargs="*", help="formulas, e.g. LiCo0.97Ni0.03O2 Li0.33La0.56TiO3 '(Mg0.2Co0.2Ni0.2Cu0.2Zn0.2)O'")
@@ -366,16 +385,28 @@ def _add_predict(p):
     p.add_argument("--n", type=_number(int, 1, 1000), default=_default(PredictSettings, "n"), help="candidates per formula (default %(default)s)")
     p.add_argument("--spacegroup", type=_number(int, 1, 230), help="only this space group")
     p.add_argument("--max-atoms", type=POSITIVE_INT, help="atom positions per conventional cell at most (default: the most a template holds)")
-    p.add_argument("--routes", default="templates,latent", help="templates (known structures the composition fits), latent "
-                   "(the model's latent space, optimized for the composition), or both (default %(default)s)")
+    p.add_argument("--routes", default="templates", help="templates (known structures the composition fits), latent "
+                   "(the model's latent space, optimized for the composition; about 8 s more per query), or both: "
+                   "templates,latent (default %(default)s)")
     p.add_argument("--templates", metavar="DATASET", help="add the crystals of a `dis-csp featurize` folder to the templates")
     p.add_argument("--relax", type=COUNT, default=0, metavar="N", help="relax the best N of each formula with CHGNet and rank "
                    "them by energy (about a minute each on 2 cores)")
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--checkpoint", help="a run's best.pt, a run folder, or a shipped model's name (default: the shipped model 'default')")
     p.add_argument("--data", help="the run's dataset folder (default: the one in its train_config.json)")
+    s = p.add_argument_group("a composition series (each query records its variables; series.csv and plots in index.html)")
+    s.add_argument("--series", metavar="TEMPLATE", help="a formula with amounts in braces, e.g. 'LiCo{1-x}Ni{x}O2', "
+                   "'Li{7-x}La3Zr{2-x}Ta{x}O12', or '({choose})O' with --choose")
+    s.add_argument("--x", metavar="RANGE", help="the values of x: START:STOP:STEP (ends included), V1,V2,... or one value")
+    s.add_argument("--var", action="append", metavar="NAME=RANGE", help="another variable, e.g. y=0:0.5:0.1 (repeatable; the grid of all)")
+    s.add_argument("--choose", type=POSITIVE_INT, metavar="K", help="K elements of --from in equal parts, in place of {choose}")
+    s.add_argument("--from", dest="elements", metavar="ELEMENTS", help="the elements to choose from, e.g. Mg,Co,Ni,Cu,Zn,Fe,Mn,Cr")
+    s.add_argument("--max-queries", type=POSITIVE_INT, default=10_000, help="the most compositions a series may make (default %(default)s)")
+    d = p.add_argument_group("many queries at once (Dask)")
+    d.add_argument("--workers", type=POSITIVE_INT, default=1, help="local worker processes (a Dask LocalCluster when > 1)")
+    d.add_argument("--scheduler", metavar="ADDRESS", help="address of a Dask distributed scheduler whose workers answer the queries")
     _add_device(p, "the latent route")
-    _out(p, "folder for predictions.jsonl, cifs/, metrics.json, index.html")
+    _out(p, "folder for predictions.jsonl, cifs/, series.csv, metrics.json, index.html")
     p.set_defaults(func=cmd_predict)
 
 # %% ../nbs/90_cli.ipynb #c010

@@ -9,8 +9,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['EXTRA_OF', 'DisCspError', 'UsageError', 'check_seed', 'fsync_dir', 'atomic_open', 'atomic_write', 'atomic_write_json',
-           'safe_name', 'text_sha256', 'file_sha256', 'MissingExtra', 'missing_extra_message', 'require', 'repo_root',
-           'default_collection', 'cache_dir', 'source_fingerprint']
+           'safe_name', 'text_sha256', 'file_sha256', 'MissingExtra', 'missing_extra_message', 'require', 'dask_client',
+           'worker_threads', 'repo_root', 'default_collection', 'cache_dir', 'source_fingerprint']
 
 # %% ../nbs/00_core.ipynb #c005
 class DisCspError(Exception):
@@ -121,6 +121,36 @@ def require(*modules: str, feature: str = "this") -> None:
     import importlib.util
     for m in modules:
         if importlib.util.find_spec(m) is None: raise MissingExtra(missing_extra_message(m, feature) or f"{feature} needs {m}")
+
+# %% ../nbs/00_core.ipynb #c010i
+@contextlib.contextmanager
+def dask_client(workers: int = 1, scheduler: str | None = None, feature: str = "this", timeout: float | None = None):
+    """A Dask client on the scheduler at `scheduler`, or on a LocalCluster of `workers` single-threaded processes, closed
+    after. `timeout`: seconds to reach the scheduler (default: Dask's `distributed.comm.timeouts.connect`, 30 s)."""
+    require("distributed", feature=feature)
+    import logging
+    from dask.distributed import Client, LocalCluster
+    log = logging.getLogger("distributed"); level = log.level
+    log.setLevel(logging.ERROR)                                      # its warnings about its own start and close
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                                  env={"DIS_CSP_WORKER_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    try: client = Client(scheduler or cluster, **({"timeout": f"{timeout}s"} if timeout else {}))
+    except (OSError, TimeoutError, ValueError) as e:
+        if cluster is not None: cluster.close()
+        log.setLevel(level)
+        why = (str(e).splitlines() or [""])[0]
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler} ({type(e).__name__}: {why})") from None
+    try:
+        with client: yield client
+    finally:
+        if cluster is not None: cluster.close()
+        log.setLevel(level)
+
+def worker_threads() -> None:
+    "On a Dask worker that `dask_client` started: torch keeps to the threads it was given (DIS_CSP_WORKER_THREADS)."
+    if n := int(os.environ.get("DIS_CSP_WORKER_THREADS", "0")):
+        import torch
+        torch.set_num_threads(n)
 
 # %% ../nbs/00_core.ipynb #c012
 def repo_root() -> Path:

@@ -127,6 +127,24 @@ def test_tutorial_panel_in_jupyterlab(lab):
             assert pp.locator("a.dis-csp-cif").count() >= 1                 # the chosen candidate's CIF download
             pp.locator(".dis-csp-results").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "predict_panel.png"), full_page=False)
+            # the series panel: a zero step gives a message; Na1-xKxCl over three points gives a table and a plot
+            sp = page.locator(".dis-csp-series-panel")
+            sp.scroll_into_view_if_needed()
+            template, x = sp.locator("input[placeholder='e.g. LiCo{1-x}Ni{x}O2']"), sp.locator("input[placeholder='START:STOP:STEP']")
+            template.fill("Na{1-x}K{x}Cl"); template.press("Tab")
+            x.fill("0:1:0"); x.press("Tab")
+            sp.locator(".dis-csp-series-run").click()
+            page.wait_for_function("""() => document.querySelector('.dis-csp-series-panel .dis-csp-message')
+                                              .textContent.includes('step is zero')""", timeout=30_000)
+            x.fill("0:1:0.5"); x.press("Tab")
+            sp.locator(".dis-csp-series-run").click()
+            page.wait_for_function("""() => document.querySelector('.dis-csp-series-panel .dis-csp-message')
+                                              .textContent.includes('3 compositions')""", timeout=180_000)
+            assert sp.locator(".dis-csp-results tbody tr").count() == 3
+            sp.locator(".dis-csp-series-plot .js-plotly-plot").first.wait_for(timeout=60_000)
+            assert "Vegard" in sp.locator(".dis-csp-series-plot").inner_text()
+            sp.locator(".dis-csp-series-plot").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "series_panel.png"), full_page=False)
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
             assert not any("Traceback" in e for e in errors), errors
         except Exception:

@@ -6,7 +6,7 @@ from conftest import ROOT, SAMPLE
 
 TINY = {"PRESET": "tiny", "N_SAMPLES": "8", "TABLE3_SAMPLES": "5", "CONDITION_N": "2", "CONDITION_STEPS": "5",
         "FIGURES": "fig7 tables_1_2", "PLAUSIBILITY": "1", "RELAX_N": "1", "TABLE3_RELAX": "0", "CONDITION_RELAX": "0", "SCREEN_N": "0",
-        "PREDICT_ROUTES": "templates"}                                       # the latent route: tests/test_predict.py
+        "SERIES_X": "0:0.2:0.1"}
 
 
 def main_job(tmp_path, *args):
@@ -19,7 +19,7 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
     r = main_job(tmp_path, "--train")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     out = tmp_path / "out"
-    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "5a. sample", "6. condition", "6a. predict", "7. paper figures"):
+    for step in ("1. the collection", "2. featurize", "3. train", "4. evaluate", "5. sample", "5a. sample", "6. condition", "6a. predict", "6b. a composition series", "7. paper figures"):
         assert f"== {step}" in r.stdout, step
     assert (tmp_path / "run" / "best.pt").exists() and (tmp_path / "run" / "samplers.npz").exists()
     assert json.loads((out / "metrics.json").read_text())["made_by"]["command"] == "evaluate"
@@ -36,6 +36,9 @@ def test_main_job_with_training_on_a_tiny_setting(tmp_path):
                                                  "Li7La3Zr2O12", "Li6.4La3Zr1.4Ta0.6O12", "Li6PS5Cl", "Li10GeP2S12"}
     assert all(r["rank"] for r in predicted) and (out / "predicted" / "index.html").exists()
     assert "predicted/index.html" in (out / "index.html").read_text()           # the showcase, linked from the main page
+    series = (out / "series" / "series.csv").read_text().splitlines()            # step 6b
+    assert len(series) == 4 and series[1].startswith("0.0,LiCoO2,LiCoO2,R-3m") and "Vegard" in (out / "series" / "index.html").read_text()
+    assert "series/index.html" in (out / "index.html").read_text()
     assert json.loads((out / "relaxed" / "kde" / "summary.json").read_text())["n"] == 1          # step 5b
     check = json.loads((out / "relaxed" / "independent_check.json").read_text())                 # step 5b', and step 7
     assert check["made_by"]["tool"] == "tools/independent_check.py" and "== 5b'" in r.stdout  # accepted the folder after it

@@ -14,6 +14,8 @@
 #   6a. predict: the structures of eight showcase compositions (a doped layered oxide, a perovskite with A-site
 #      vacancies, a NASICON, a high-entropy rock salt, and four Li-ion conductors: the garnets Li7La3Zr2O12 and
 #      Li6.4La3Zr1.4Ta0.6O12, the argyrodite Li6PS5Cl, Li10GeP2S12) -> $OUT/predicted (predictions.jsonl, CIFs, index.html)
+#   6b. a composition series: LiCo1-xNixO2 for x = 0 to 0.2 in steps of 0.01 (21 queries) -> $OUT/series (series.csv,
+#      and index.html with the structure type, lattice parameters and score against x)
 #   7. every paper notebook through papermill (`dis-csp figures`) -> $OUT/<figure>/, executed notebooks in
 #      $OUT/notebooks/, and $OUT/index.html with every table beside the paper's and every figure; the CSP benchmark
 #      on $CSP_QUERIES test compositions
@@ -44,7 +46,8 @@ else                     # every step, small CHGNet counts: about 10 minutes on 
   : "${CONDITION_RELAX:=0}" "${TABLE3_SAMPLES:=100}" "${TABLE3_PLAUSIBILITY:=3}" "${TABLE3_RELAX:=1}" "${FIG11_CELLS:=24}"
   : "${FIG11_CELLS_3:=6}" "${FIG11_RELAXED:=1}" "${CSP_QUERIES:=10}"
 fi
-: "${PREDICT_ROUTES:=templates,latent}"
+: "${PREDICT_ROUTES:=templates}"          # templates,latent: the latent route too (about 8 s more per query)
+: "${SERIES_X:=0:0.2:0.01}"               # step 6b: the values of x in LiCo1-xNixO2 (21)
 START=$(date +%s)
 step() { echo; echo "== $* == ($(date +%H:%M:%S), $(( $(date +%s) - START )) s)"; }
 if [ $TRAIN = 1 ]; then MODEL="$RUN"; CKPT="$RUN/best.pt"; else MODEL="default"; CKPT="$(python -c 'from dis_csp.model.pretrained import resolve_checkpoint; print(resolve_checkpoint())')"; fi
@@ -142,6 +145,17 @@ import json
 for l in open('$OUT/predicted/predictions.jsonl'):
     r = json.loads(l)
     if r['rank'] == 1 or r['rank'] is None: print(r['formula'], '->', 'space group', r.get('space_group'), r.get('source'), r.get('problem') or '')"
+
+step "6b. a composition series (LiCo1-xNixO2, x = $SERIES_X)"
+if stale "$OUT/series/.dis-csp-predict.json"; then
+  dis-csp predict --series 'LiCo{1-x}Ni{x}O2' --x "$SERIES_X" --n 5 --routes "$PREDICT_ROUTES" --checkpoint "$MODEL" \
+    --out "$OUT/series" --quiet > /dev/null
+fi
+python -c "
+import csv
+rows = list(csv.DictReader(open('$OUT/series/series.csv')))
+print(len(rows), 'compositions; structure types:', sorted({r['structure_type'] for r in rows}))
+print('a from', rows[0]['a'], 'to', rows[-1]['a'], 'A; volume per atom from', rows[0]['volume_per_atom'], 'to', rows[-1]['volume_per_atom'])"
 
 step "7. paper figures and tables"
 dis-csp figures --run "$MODEL" --data "$OUT/dataset" --out "$OUT" --set table3.n_samples="$TABLE3_SAMPLES" \

@@ -10,7 +10,7 @@ import csv, io, json, math, os, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from ..core import DisCspError, UsageError, text_sha256, check_seed, require
+from ..core import DisCspError, UsageError, text_sha256, check_seed, require, dask_client, worker_threads
 from ..outputs import OutputFolder
 from ..crystals.crystal import WyckoffCrystal
 from ..crystals.contacts import PairBounds
@@ -79,8 +79,7 @@ def _cell_task(plan, i, compute: CellCompute):
 
 def _chunk_task(plan, cells, compute: CellCompute):
     "Several cells in one worker task (less scheduling overhead per cell)."
-    import torch
-    if int(os.environ.get("DIS_CSP_WORKER_THREADS", "0")): torch.set_num_threads(int(os.environ["DIS_CSP_WORKER_THREADS"]))
+    worker_threads()
     return [_cell_task(plan, i, compute) for i in cells]
 
 def _fmt(v):
@@ -137,13 +136,8 @@ def _compute_cells(plan, todo: list[int], compute: CellCompute, record, stop=lam
             if stop(): return
             record(_cell_task(plan, i, compute))
         return
-    from dask.distributed import Client, LocalCluster, as_completed
-    cluster = None if compute.scheduler else LocalCluster(n_workers=compute.workers, threads_per_worker=1, processes=True,
-                                                         dashboard_address=None, env={"DIS_CSP_WORKER_THREADS": "1"})
-    try: client = Client(compute.scheduler or cluster, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as e:
-        raise DisCspError(f"cannot reach the Dask scheduler at {compute.scheduler} ({type(e).__name__}: {e})") from None
-    with client:
+    from dask.distributed import as_completed
+    with dask_client(compute.workers, compute.scheduler, feature="virtual-cells on Dask workers") as client:
         plan_f = client.scatter(plan, broadcast=True)
         n_workers = max(1, len(client.scheduler_info()["workers"]))
         size = 1 if compute.relax else max(1, min(25, len(todo) // (4 * n_workers)))   # chunks: a few per worker
@@ -152,7 +146,6 @@ def _compute_cells(plan, todo: list[int], compute: CellCompute, record, stop=lam
         for fut in as_completed(futures):
             for row in fut.result(): record(row)
             if stop(): client.cancel(futures); break
-    if cluster is not None: cluster.close()
 
 # %% ../../nbs/3_physics/35_virtual_cells.ipynb #c021_3b
 def _params(x: WyckoffCrystal, ensemble: Ensemble, compute: CellCompute, plan) -> dict:

@@ -18,7 +18,8 @@ from ..generation.run import Run
 
 # %% auto #0
 __all__ = ['PAPER_TABLES_1_2', 'PAPER_TABLE_3', 'PAPER_NOTEBOOKS', 'tables_1_2', 'table_3', 'demo_warning', 'warning_banner',
-           'PaperNotebook', 'paper_notebook_dir', 'check_overrides', 'chosen_notebooks', 'render_figures', 'index_page']
+           'PaperNotebook', 'paper_notebook_dir', 'check_overrides', 'chosen_notebooks', 'ipc_kernel_manager',
+           'render_figures', 'index_page']
 
 # %% ../../nbs/5_present/53_figures.ipynb #c005
 PAPER_TABLES_1_2 = {  # Dis-CSP on ICSD (paper Tables 1 and 2, SMA from §4.1)
@@ -199,6 +200,18 @@ def chosen_notebooks(only) -> list[PaperNotebook]:
                          f"choose from {[nb.name for nb in PAPER_NOTEBOOKS]}")
     return chosen
 
+# %% ../../nbs/5_present/53_figures.ipynb #c006_2_k
+def ipc_kernel_manager():
+    """A jupyter_client kernel manager whose kernels talk over IPC sockets (files in the temporary folder, removed when
+    the kernel stops), not TCP: no "Kernel is running over TCP without encryption" warning from each kernel."""
+    import tempfile, uuid
+    from jupyter_client.manager import AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.transport, self.ip = "ipc", str(Path(tempfile.gettempdir()) / f"dis-csp-kernel-{uuid.uuid4().hex[:12]}")
+    return IPCKernelManager
+
 # %% ../../nbs/5_present/53_figures.ipynb #c006_2_s1
 def render_figures(run: Run, out="out", only=None, overrides: dict | None = None, rerun: bool = False, progress: bool = True,
                    force: bool = False, kernel: str = "python3") -> list[dict]:
@@ -226,7 +239,7 @@ def render_figures(run: Run, out="out", only=None, overrides: dict | None = None
         try:
             tmp = executed.with_suffix(".running.ipynb")
             pm.execute_notebook(str(src / nb.notebook), str(tmp), parameters=params, cwd=str(src), kernel_name=kernel,
-                                progress_bar=False)
+                                progress_bar=False, kernel_manager_class=ipc_kernel_manager())
             os.replace(tmp, executed)
             results.append({"name": nb.name, "status": "ok", "seconds": round(time.time() - t0, 1)})
         except Exception as e:
@@ -288,5 +301,9 @@ def index_page(out, model: str, results: list[dict]) -> str:
         parts.append("<h2>Predicted structures</h2><p>The showcase compositions (a doped layered oxide, an A-site-deficient "
                      "perovskite, a NASICON, a high-entropy rock salt and four Li-ion conductors), each with its ranked "
                      "candidates and 3D views of the best: <a href='predicted/index.html'>predicted/index.html</a>.</p>")
+    if (out / "series" / "index.html").exists():
+        parts.append("<h2>A composition series</h2><p>LiCo<sub>1-x</sub>Ni<sub>x</sub>O<sub>2</sub> predicted along x: the best "
+                     "structure type, lattice parameters (beside Vegard's law) and score against x in "
+                     "<a href='series/index.html'>series/index.html</a>, the table in <a href='series/series.csv'>series.csv</a>.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

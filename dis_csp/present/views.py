@@ -166,12 +166,19 @@ def latent_map_figure(points: pd.DataFrame, reference: str = "test") -> go.Figur
     return fig
 
 # %% ../../nbs/5_present/51_views.ipynb #c017
-def predictions_page(rows: list[dict], title: str = "dis-csp predict", best: int = 3, max_views: int = 50) -> str:
-    "An HTML page of `predict`'s rows: per query a ranked table and views of its `best` candidates."
+def predictions_page(rows: list[dict], title: str = "dis-csp predict", best: int = 3, max_views: int = 50, max_tables: int = 500) -> str:
+    """An HTML page of `predict`'s rows: for a series, its plots and table first; per query (the first `max_tables`) a
+    ranked table and views of its `best` candidates (the first `max_views` queries)."""
     from plotly.offline import get_plotlyjs
+    from dis_csp.generation.series import series_rows, series_figure
     parts, by_query = [], {}
     for r in rows: by_query.setdefault(r["id"], []).append(r)
+    if any(r.get("variables") for r in rows):
+        table = series_rows(rows)
+        parts.append(series_figure(table, f"Series of {len(table)} compositions").to_html(include_plotlyjs=False, full_html=False))
+        parts.append(pd.DataFrame(table).drop(columns=["id", "source"]).to_html(index=False, na_rep=""))
     for k, (qid, rs) in enumerate(by_query.items()):
+        if k == max_tables: parts.append(f"<p>{len(by_query) - k} more queries: predictions.jsonl holds them all</p>"); break
         parts.append(f"<h2>{html.escape(qid)}: {html.escape(rs[0]['formula'])}</h2>")
         if rs[0]["rank"] is None: parts.append(f"<p>no candidate: {html.escape(rs[0]['problem'])}</p>"); continue
         table = pd.DataFrame([{"rank": r["rank"], "space group": r["space_group"], "formula": pretty_formula(WyckoffCrystal.from_dict(r["crystal"])),

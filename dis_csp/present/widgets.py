@@ -21,7 +21,7 @@ from ..generation.decoding import decode_latents
 from .views import structure_figure, site_table, pretty_formula, latent_map
 
 # %% auto #0
-__all__ = ['cif_download_link', 'StructureViewer', 'ConditioningPanel', 'PredictPanel', 'LatentExplorer']
+__all__ = ['cif_download_link', 'StructureViewer', 'ConditioningPanel', 'PredictPanel', 'SeriesPanel', 'LatentExplorer']
 
 # %% ../../nbs/5_present/52_widgets.ipynb #c005
 def cif_download_link(crystal: WyckoffCrystal, label: str = "download CIF") -> str:
@@ -230,12 +230,12 @@ def _on_choose(self: ConditioningPanel, change):
 # %% ../../nbs/5_present/52_widgets.ipynb #c010q
 class PredictPanel(W.VBox):
     "Crystal structure prediction for a formula, interactively (`run`: for the latent route; templates need none)."
-    def __init__(self, run=None, n: int = 10, routes: str = "templates,latent"):
+    def __init__(self, run=None, n: int = 10, routes: str = "templates"):
         self._run_spec, self._run = run, None
         self.formula = W.Text(placeholder="e.g. LiCo0.97Ni0.03O2", description="formula")
         self.space_group = W.Dropdown(options=_space_group_options(), value=0, description="space group")
         self.n = W.BoundedIntText(value=n, min=1, max=100, description="candidates")
-        self.routes = W.Dropdown(options=[("templates and latent", "templates,latent"), ("templates", "templates"), ("latent", "latent")],
+        self.routes = W.Dropdown(options=[("templates", "templates"), ("templates and latent", "templates,latent"), ("latent", "latent")],
                                  value=routes, description="routes")
         self.button = W.Button(description="Predict", button_style="primary", icon="search")
         self.message, self.results, self.download = W.HTML(), W.HTML(), W.HTML()
@@ -283,6 +283,56 @@ def _on_choose(self: PredictPanel, change):
     x = self.candidates[i].crystal
     self.viewer.show(x)
     self.download.value = cif_download_link(x, f"download CIF of candidate {i + 1}")
+
+# %% ../../nbs/5_present/52_widgets.ipynb #c010t
+class SeriesPanel(W.VBox):
+    "A composition series: formula template, range of x, run, table and plot (`run`: for the latent route)."
+    def __init__(self, run=None, n: int = 5, routes: str = "templates", max_queries: int = 200):
+        self._run_spec, self._run, self.max_queries = run, None, max_queries
+        self.template = W.Text(placeholder="e.g. LiCo{1-x}Ni{x}O2", description="series")
+        self.x = W.Text(value="0:0.2:0.05", description="x", placeholder="START:STOP:STEP")
+        self.n = W.BoundedIntText(value=n, min=1, max=100, description="candidates")
+        self.routes = W.Dropdown(options=[("templates", "templates"), ("templates and latent", "templates,latent")], value=routes,
+                                 description="routes")
+        self.button = W.Button(description="Run series", button_style="primary", icon="play")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
+        self.message, self.results, self.plot = W.HTML(), W.HTML(), W.Output()
+        self.rows, self.table = [], []
+        self.button.on_click(lambda _: self.run())
+        for w, cls in ((self.button, "dis-csp-series-run"), (self.results, "dis-csp-results"), (self.message, "dis-csp-message"),
+                       (self.plot, "dis-csp-series-plot")): w.add_class(cls)
+        form = W.VBox([W.HBox([self.template, self.x]), W.HBox([self.n, self.routes, self.button]), self.progress, self.message])
+        super().__init__([form, self.plot, self.results])
+        self.add_class("dis-csp-series-panel")
+
+
+# %% ../../nbs/5_present/52_widgets.ipynb #c010t2
+@patch
+def run(self: SeriesPanel) -> None:
+    "Expand the form's series, answer each composition, then tabulate and plot the best answers."
+    from dis_csp.generation.series import expand_series, parse_range, series_rows, series_figure
+    from dis_csp.generation.predict import answer_query, PredictSettings
+    from dis_csp.generation.templates import default_template_pool
+    template = self.template.value.strip()
+    if not template: return _tell(self.message, "type a series, e.g. LiCo{1-x}Ni{x}O2", "error")
+    self.button.disabled = True
+    try:
+        queries = expand_series(template, {"x": parse_range(self.x.value, "x", self.max_queries)} if "x" in template else {},
+                                max_queries=self.max_queries)
+        settings = PredictSettings(n=self.n.value, routes=self.routes.value)
+        if "latent" in settings.routes and self._run is None: self._run = _as_run(self._run_spec)
+        self.progress.max, self.progress.value, self.rows = len(queries), 0, []
+        for q in queries:
+            _tell(self.message, f"predicting {q.formula} ({self.progress.value + 1} of {len(queries)}) ...")
+            self.rows += answer_query(q, self._run, default_template_pool(), settings)["rows"]; self.progress.value += 1
+    except DisCspError as e: return _tell(self.message, str(e), "error")
+    except Exception as e: return _tell(self.message, f"series failed: {type(e).__name__}: {e}", "error")
+    finally: self.button.disabled = False
+    self.table = series_rows(self.rows)
+    self.results.value = pd.DataFrame(self.table).drop(columns=["id", "source"]).to_html(index=False, border=0, na_rep="")
+    self.plot.clear_output(wait=True)
+    with self.plot: series_figure(self.table, template).show()
+    _tell(self.message, f"{len(self.table)} compositions of {template}, best answer of each", "ok")
 
 # %% ../../nbs/5_present/52_widgets.ipynb #c012
 def _test_crystals(run: Run, n: int):
