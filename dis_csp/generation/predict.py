@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 from ..core import UsageError, DisCspError, safe_name, check_seed, dask_client, worker_threads
-from ..outputs import OutputFolder
+from ..outputs import OutputFolder, OutputError
 from ..crystals.crystal import WyckoffCrystal
 from ..crystals.formula import Formula, FormulaError, composition_error
 from ..crystals.representation import encode_many
@@ -236,8 +236,12 @@ def _resumed(folder: OutputFolder, q: Query) -> dict | None:
     try: a = json.loads(folder.file(name).read_text())
     except (OSError, ValueError): return None
     rows = a.get("rows") if isinstance(a, dict) else None
-    if not rows or rows[0].get("formula") != q.formula or any(r["rank"] and not folder.file(r["cif"]).is_file() for r in rows): return None
-    folder.keep(name); [folder.keep(r["cif"]) for r in rows if r["rank"]]
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows) or rows[0].get("formula") != q.formula: return None
+    cifs = [r.get("cif") for r in rows if r.get("rank")]
+    try:
+        if not all(isinstance(c, str) and folder.file(c).is_file() for c in cifs): return None   # an older format, or CIFs lost: redo
+    except OutputError: return None                                                            # a path that is not ours
+    for name in [name, *cifs]: folder.keep(name)
     return a
 
 
