@@ -130,10 +130,10 @@ def expand_series(template: str, variables: dict[str, list[float]] | None = None
             except FormulaError: raise SeriesError(f"--from: {e!r} is not an element symbol") from None
         if not isinstance(choose, int) or not 1 <= choose <= len(elements):
             raise SeriesError(f"--choose {choose} from {len(elements)} elements ({','.join(elements) or 'none given'}): choose 1..{len(elements)} of --from")
-        mixes = list(itertools.combinations(elements, choose))
-    n = math.prod(len(v) for v in variables.values()) * len(mixes)
+    n = math.prod(len(v) for v in variables.values()) * (math.comb(len(elements), choose) if choose is not None else 1)
     if n > max_queries: raise SeriesError(f"{template}: the series makes {n:,} compositions, more than the cap of {max_queries:,} "
                                           "(--max-queries); narrow a range or the choice")
+    if choose is not None: mixes = list(itertools.combinations(elements, choose))     # counted first: at most the cap
     queries = []
     for combo in itertools.product(*variables.values()):
         values = dict(zip(variables, combo))
