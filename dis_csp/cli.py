@@ -355,9 +355,13 @@ def cmd_predict(args):
                                relax=args.relax, seed=args.seed)
     pool = pool_with(default_template_pool(), args.templates) if args.templates else None
     from dis_csp.model.train import device_for
-    run = Run.open(args.checkpoint, args.data, device=device_for(args.device)) if "latent" in settings.routes else None
-    m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, page=predictions_page,
-                    workers=args.workers, scheduler=args.scheduler)
+    device = device_for(args.device)                                  # checked whatever the routes
+    run = Run.open(args.checkpoint, args.data, device=device) if "latent" in settings.routes else None
+    m = predict_run(queries, args.out, run, pool, settings, progress=not args.quiet, force=args.force, workers=args.scheduler or args.workers)
+    from dis_csp.outputs import OutputFolder
+    folder = OutputFolder.reopen(args.out, "predict")                 # the page of what predict_run wrote
+    folder.write("index.html", predictions_page([json.loads(l) for l in folder.file("predictions.jsonl").read_text().splitlines()]))
+    folder.finish()
     print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query", "queries_per_second")}, indent=2))
     print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json, " + ("series.csv, " if args.series else "") + "index.html")
 

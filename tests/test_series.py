@@ -57,7 +57,7 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
 def test_two_dask_workers_rank_as_one_process(tmp_path):
     from dis_csp.generation.predict import predict_run, PredictSettings, read_queries
     queries = read_queries(["Na0.5K0.5Cl", "LiFePO4", "Li2Xx"])
-    settings = PredictSettings(n=8, latent_starts=4, latent_steps=50)          # both routes, the latent one short
+    settings = PredictSettings(n=8, routes="templates,latent", latent_starts=4, latent_steps=50)   # both routes, the latent one short
     serial = predict_run(queries, tmp_path / "serial", settings=settings, progress=False)
     spread = predict_run(queries, tmp_path / "dask", settings=settings, progress=False, workers=2)
     assert spread["workers"] == 2 and serial["answered"] == spread["answered"] == 2
@@ -78,10 +78,10 @@ def test_killed_batch_resumes_without_redoing_or_duplicates(tmp_path):
     done = {p.name: p.stat().st_mtime_ns for p in (out / "done").glob("*.json")}
     assert 3 <= len(done) < len(formulas), done
     streamed = rows_of(out)                                              # the rows of the queries finished so far
-    assert {r["id"] for r in streamed} == {n[:-5] for n in done}
+    assert {r["id"] for r in streamed} == {n[:-5] for n in done}                          # done/<id>.json
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert all((out / "done" / n).stat().st_mtime_ns == t for n, t in done.items())      # not redone
     rows = rows_of(out)
-    assert [r["id"] for r in rows if r["rank"] in (1, None)] == formulas                   # every query, in order
+    assert [r["id"] for r in rows if r["rank"] in (1, None)] == [f"line_{i}" for i in range(1, len(formulas) + 1)]   # every query, in order
     assert len({(r["id"], r["rank"]) for r in rows}) == len(rows)                          # no duplicates

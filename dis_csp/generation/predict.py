@@ -247,18 +247,18 @@ def _resumed(folder: OutputFolder, q: Query) -> dict | None:
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c021
 def predict_run(queries: list, out, run: Run | None = None, pool: TemplatePool | None = None, settings: PredictSettings = PredictSettings(),
-                progress: bool = True, force: bool = False, page=None, workers: int = 1, scheduler: str | None = None) -> dict:
-    """Answer `queries` (`Query`s or (id, formula) pairs) into `out/`, here or on Dask workers (`workers` local processes
-    or the `scheduler` at an address); rows stream into predictions.jsonl as queries finish and an interrupted batch
-    resumes where it stopped. `page(rows)`, if given, makes `index.html` (`dis_csp.present.views.predictions_page`)."""
+                progress: bool = True, force: bool = False, workers: int | str = 1) -> dict:
+    """Answer `queries` (`Query`s or (id, formula) pairs) into `out/`, here or on Dask `workers` (local processes, or a
+    scheduler's address); rows stream into predictions.jsonl as queries finish; an interrupted batch resumes."""
     queries = [q if isinstance(q, Query) else Query(*q) for q in queries]
     if twice := [i for i, n in Counter(q.id for q in queries).items() if n > 1]: raise UsageError(f"duplicate query id {twice[0]!r}")
-    if workers > 1 or scheduler:                           # the cluster first: an unreachable scheduler changes nothing
-        with dask_client(workers, scheduler, feature="predict on Dask workers") as client:
-            return _predict_run(queries, out, run, pool, settings, progress, force, page, client)
-    return _predict_run(queries, out, run, pool, settings, progress, force, page)
+    if isinstance(workers, str) or workers > 1:            # the cluster first: an unreachable scheduler changes nothing
+        local = not isinstance(workers, str)
+        with dask_client(workers if local else 1, None if local else workers, feature="predict on Dask workers") as client:
+            return _predict_run(queries, out, run, pool, settings, progress, force, client)
+    return _predict_run(queries, out, run, pool, settings, progress, force)
 
-def _predict_run(queries: list[Query], out, run, pool, settings, progress, force, page, client=None) -> dict:
+def _predict_run(queries: list[Query], out, run, pool, settings, progress, force, client=None) -> dict:
     "`predict_run` here (`client` None) or on the Dask `client`'s workers."
     from tqdm.auto import tqdm
     pool = pool or default_template_pool()
@@ -284,7 +284,6 @@ def _predict_run(queries: list[Query], out, run, pool, settings, progress, force
     rows = [r for a in ordered for r in a["rows"]]
     with folder.open("predictions.jsonl") as f: f.write("".join(json.dumps(r) + "\n" for r in rows))
     if any(q.variables for q in queries): folder.write("series.csv", series_csv(series_rows(rows)))
-    if page is not None: folder.write("index.html", page(rows))
     metrics = {**_predict_metrics(ordered, params), "workers": len(client.scheduler_info()["workers"]) if client else 1,
                "queries_per_second": round(len(todo) / (time.time() - t0), 3) if todo else None}
     folder.write_json("metrics.json", metrics)
