@@ -362,7 +362,8 @@ def cmd_predict(args):
     folder = OutputFolder.reopen(args.out, "predict")                 # the page of what predict_run wrote
     folder.write("index.html", predictions_page([json.loads(l) for l in folder.file("predictions.jsonl").read_text().splitlines()]))
     folder.finish()
-    print(json.dumps({k: m[k] for k in ("n_queries", "answered", "problems", "candidates", "seconds_per_query", "queries_per_second")}, indent=2))
+    shown = ("n_queries", "answered", "low_confidence", "problems", "candidates", "seconds_per_query", "queries_per_second")
+    print(json.dumps({k: m[k] for k in shown}, indent=2))
     print(f"wrote {args.out}/predictions.jsonl, cifs/, metrics.json, " + ("series.csv, " if args.series else "") + "index.html")
 
 def _series_queries(args) -> list:

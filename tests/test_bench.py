@@ -3,7 +3,7 @@ import subprocess, sys
 import pytest
 from conftest import ROOT
 
-QUICK = ["csp.py", "decode.py", "featurize.py", "finetune.py", "generate.py", "train.py", "relax.py", "scale.py", "synthetic.py",
+QUICK = ["calibrate.py", "csp.py", "decode.py", "featurize.py", "finetune.py", "generate.py", "train.py", "relax.py", "scale.py", "synthetic.py",
          "virtual_cells.py"]
 
 

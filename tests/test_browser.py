@@ -124,6 +124,7 @@ def test_tutorial_panel_in_jupyterlab(lab):
             page.wait_for_function("""() => document.querySelector('.dis-csp-predict-panel .dis-csp-message')
                                               .textContent.includes('candidates for LiCo0.97Ni0.03O2')""", timeout=180_000)
             assert pp.locator(".dis-csp-results tbody tr").count() == 5
+            assert "probability" in pp.locator(".dis-csp-results thead").text_content()     # each candidate's chance
             assert pp.locator("a.dis-csp-cif").count() >= 1                 # the chosen candidate's CIF download
             pp.locator(".dis-csp-results").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "predict_panel.png"), full_page=False)

@@ -79,6 +79,31 @@ def test_outputs_as_described(predicted):
     assert "LiCo0.97Ni0.03O2" in page and "Plotly.newPlot" in page
 
 
+def test_probability_and_confidence(predicted):
+    "Every candidate carries its chance of being the structure; rock salt is a likely first answer for NaCl."
+    out, stdout = predicted
+    rows = _rows(out)
+    assert all(0.0 <= r["probability"] <= 1.0 and r["confidence"] in ("high", "low") for r in rows)
+    nacl = [r for r in rows if r["formula"] == "NaCl"]
+    assert nacl[0]["probability"] > max(r["probability"] for r in nacl[1:]) and nacl[0]["confidence"] == "high"
+    assert nacl[0]["confidence_reason"] is None and '"low_confidence": 0' in stdout
+
+
+def test_low_confidence_says_why(tmp_path):
+    "A composition no known structure type fits is answered, flagged low with the reason; no candidate at all is low too."
+    r = run("predict", "Pu3Tc2At", "NaCl", "--spacegroup", 225, "--routes", "templates", "--n", 3, "--out", tmp_path / "o", "--quiet")
+    assert r.returncode == 0, r.stderr
+    rows = {}
+    for x in _rows(tmp_path / "o"): rows.setdefault(x["formula"], x)
+    odd = rows["Pu3Tc2At"]
+    assert odd["confidence"] == "low" and odd["probability"] < 0.3, odd
+    assert odd["confidence_reason"].startswith(("no known structure type fits", "no_candidate")), odd["confidence_reason"]
+    assert rows["NaCl"]["confidence"] == "high"
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["low_confidence"] + \
+        json.loads((tmp_path / "o" / "metrics.json").read_text())["problems"].get("no_candidate", 0) == 1
+    assert "low confidence" in (tmp_path / "o" / "index.html").read_text()
+
+
 def test_candidates_are_distinct(predicted):
     out, _ = predicted
     m = _pymatgen_matcher()

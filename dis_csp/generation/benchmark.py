@@ -22,7 +22,7 @@ from .templates import TemplatePool, template_candidates
 from .predict import PredictSettings, latent_candidates, merged, distinct
 
 # %% auto #0
-__all__ = ['INGREDIENTS', 'test_queries', 'seen_in', 'Benchmark', 'naive_pool', 'query_ranks', 'benchmark', 'report']
+__all__ = ['INGREDIENTS', 'test_queries', 'type_key', 'seen_in', 'Benchmark', 'naive_pool', 'query_ranks', 'benchmark', 'report']
 
 # %% ../../nbs/4_generation/49a_benchmark.ipynb #c005
 def test_queries(run: Run, n: int | None = 300, seed: int = 0, unseen_by_model: bool = False) -> list[WyckoffCrystal]:
@@ -33,6 +33,10 @@ def test_queries(run: Run, n: int | None = 300, seed: int = 0, unseen_by_model: 
     mine = [x for x in test if x.id in own]
     if n is not None and n < len(mine): mine = [mine[i] for i in sorted(np.random.default_rng(seed).permutation(len(mine))[:n])]
     return mine + ([x for x in test if x.id not in own] if unseen_by_model else [])
+
+def type_key(x: WyckoffCrystal) -> tuple:
+    "A crystal's structure type by symmetry: its space group and the sorted labels of its Wyckoff sites."
+    return (x.space_group, tuple(sorted(s.label for s in x.sites)))
 
 def seen_in(train: list[WyckoffCrystal], tolerance: float = 0.02):
     "A function: whether a composition (element shares) is seen among `train`'s within `tolerance`."
@@ -92,11 +96,12 @@ def query_ranks(truth: WyckoffCrystal, run: Run, pool: TemplatePool, decoded: li
 def benchmark(run: Run, queries: list[WyckoffCrystal], pool: TemplatePool, bench: Benchmark = Benchmark(), progress: bool = True) -> list[dict]:
     "One record per query: its id, groups (disordered, seen) and per ingredient the rank and RMS of its first match."
     from tqdm.auto import tqdm
-    seen = seen_in(pool.crystals)
+    seen, types = seen_in(pool.crystals), {type_key(x) for x in pool.crystals}
     decoded = naive_pool(run, bench.naive_draws, bench.seed) if bench.naive_draws else []
     rows = []
     for x in tqdm(queries, desc="CSP benchmark", unit="query", disable=not progress):
         rows.append({"id": x.id, "formula": x.formula, "disordered": x.is_disordered, "seen": seen(crystal_fractions(x)),
+                     "type_seen": type_key(x) in types,
                      "outside_layout": run.model.layout.misfit(x) is not None,
                      **query_ranks(x, run, pool, decoded, bench)})
     return rows
@@ -107,6 +112,7 @@ def report(rows: list[dict], ks=(1, 5, 20)) -> list[dict]:
     "Match rates @k, mean RMS and seconds per query, per ingredient, over all queries and per group."
     groups = {"all": rows, "ordered": [r for r in rows if not r["disordered"]], "disordered": [r for r in rows if r["disordered"]],
               "seen": [r for r in rows if r["seen"]], "unseen": [r for r in rows if not r["seen"]],
+              "type seen": [r for r in rows if r.get("type_seen", True)], "type unseen": [r for r in rows if not r.get("type_seen", True)],
               "inside layout": [r for r in rows if not r.get("outside_layout")], "outside layout": [r for r in rows if r.get("outside_layout")]}
     out = []
     for ing in INGREDIENTS:

@@ -25,6 +25,7 @@ from .matching import crystals_match, primitive_positions, csp_matcher
 from .templates import TemplatePool, Candidate, FitWeights, template_candidates, default_template_pool
 from .condition import Conditions, ConditionError, Search, optimize_latents, latent_condition_loss
 from .series import Query, series_rows, series_csv
+from .confidence import Calibration, default_calibration
 
 # %% auto #0
 __all__ = ['ROUTES', 'PREDICT_PRODUCTS', 'PredictError', 'PredictSettings', 'latent_candidates', 'distinct', 'merged', 'predict',
@@ -127,9 +128,11 @@ def _relaxed_first(candidates: list[Candidate], k: int, seed: int) -> list[Candi
     return [c for _, c in sorted(done, key=lambda t: t[0])] + candidates[k:]
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c014
-def predict(formula, run: Run | None = None, pool: TemplatePool | None = None, settings: PredictSettings = PredictSettings()) -> list[Candidate]:
+def predict(formula, run: Run | None = None, pool: TemplatePool | None = None, settings: PredictSettings = PredictSettings(),
+            calibration: Calibration | None = None) -> list[Candidate]:
     """Ranked candidates (best first, at most `settings.n`) for `formula` (text or `Formula`), from the templates of
-    `pool` (default: the shipped pool) and the latent space of `run` (default: the shipped model)."""
+    `pool` (default: the shipped pool) and the latent space of `run` (default: the shipped model), each with the
+    chance that it is the structure (`probability`, from `calibration`; default: the shipped one)."""
     formula = formula if isinstance(formula, Formula) else Formula.parse(formula)
     pool = pool or default_template_pool()
     max_atoms = settings.max_atoms or pool.max_atoms
@@ -150,7 +153,9 @@ def predict(formula, run: Run | None = None, pool: TemplatePool | None = None, s
     ranked = distinct(merged(found if "templates" in settings.routes else [], latent, settings.n), settings.n)
     if not ranked: raise PredictError("no_candidate", f"{formula.text}: no template fits and no latent vector decodes to it"
                                       + (f" within {max_atoms} atoms" if settings.max_atoms else ""))
-    return _relaxed_first(ranked, settings.relax, settings.seed) if settings.relax else ranked
+    ranked = _relaxed_first(ranked, settings.relax, settings.seed) if settings.relax else ranked
+    chances = (calibration or default_calibration()).probabilities(ranked)
+    return [replace(c, probability=round(float(p), 4)) for c, p in zip(ranked, chances)]
 
 # %% ../../nbs/4_generation/49_predict.ipynb #c017
 def _file_queries(path: Path) -> list[tuple[str, str, int]]:
@@ -190,12 +195,16 @@ def answer_query(query: Query, run, pool, settings: PredictSettings) -> dict:
     head = {"id": qid, "formula": text, **({"variables": query.variables} if query.variables else {})}
     try:
         formula = Formula.parse(text)
+        found = predict(formula, run, pool, settings)
+        level, why = default_calibration().confidence(found)
         rows = [{**head, "rank": k + 1, "space_group": c.crystal.space_group,
                  "composition_error": round(composition_error(c.crystal, formula), 6), "score": round(c.score, 4),
+                 "probability": c.probability, "confidence": level, "confidence_reason": why,
                  "score_parts": {p: round(v, 4) for p, v in c.parts.items()}, "source": c.source, "problem": None,
-                 "crystal": c.crystal.to_dict()} for k, c in enumerate(predict(formula, run, pool, settings))]
+                 "crystal": c.crystal.to_dict()} for k, c in enumerate(found)]
     except FormulaError as e: rows = [{**head, "rank": None, "problem": f"bad_formula: {e}"}]
     except PredictError as e: rows = [{**head, "rank": None, "problem": f"{e.reason}: {e}"}]
+    rows = [{**r, "confidence": "low", "confidence_reason": r["problem"]} if r["rank"] is None else r for r in rows]
     return {"rows": [{**r, "cif": f"cifs/{safe_name(qid)}/{r['rank']:02d}.cif"} if r["rank"] else r for r in rows],
             "seconds": round(time.time() - t0, 2)}
 
@@ -221,12 +230,13 @@ def _answers(todo: list[Query], run, pool, settings: PredictSettings, record, cl
         for q, a in fut.result(): record(q, a)
 
 def _predict_metrics(answers: list[dict], params: dict) -> dict:
-    "Counts of queries answered and per problem, candidates, seconds per query."
+    "Counts of queries answered (with low confidence among them) and per problem, candidates, seconds per query."
     problems = {}
     for a in answers:
         p = a["rows"][0]["problem"]
         if p: problems[p.split(":")[0]] = problems.get(p.split(":")[0], 0) + 1
     return {"n_queries": len(answers), "answered": len(answers) - sum(problems.values()), "problems": problems,
+            "low_confidence": sum(a["rows"][0]["rank"] is not None and a["rows"][0].get("confidence") == "low" for a in answers),
             "candidates": sum(len(a["rows"]) for a in answers if a["rows"][0]["rank"] is not None),
             "seconds_per_query": round(float(np.mean([a["seconds"] for a in answers])), 2) if answers else None, "settings": params}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast, itertools, math, operator, re
 from typing import NamedTuple
 import numpy as np
+from pymatgen.core import Lattice
 from ..core import UsageError, safe_name
 from ..crystals.crystal import WyckoffCrystal
 from ..crystals.formula import Formula, FormulaError
@@ -149,17 +150,12 @@ def expand_series(template: str, variables: dict[str, list[float]] | None = None
 
 # %% ../../nbs/4_generation/48b_series.ipynb #c014
 SERIES_COLUMNS = ["id", "formula", "structure_type", "space_group", "symbol", "a", "b", "c", "alpha", "beta", "gamma",
-                  "volume_per_atom", "score", "energy", "source", "problem"]
+                  "volume_per_atom", "score", "probability", "confidence", "energy", "source", "problem"]
 
 def structure_type(crystal: WyckoffCrystal) -> str:
     "A crystal's structure type by symmetry: space group symbol and its occupied Wyckoff sites, e.g. 'R-3m 3a 3b 6c'."
     from dis_csp.crystals.symmetry import space_group
     return f"{space_group(crystal.space_group).symbol} " + " ".join(sorted((s.label for s in crystal.sites), key=lambda l: (int(l[:-1]), l[-1])))
-
-def _volume(lattice) -> float:
-    a, b, c, al, be, ga = lattice
-    ca, cb, cg = (math.cos(math.radians(t)) for t in (al, be, ga))
-    return a * b * c * math.sqrt(max(0.0, 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg))
 
 def series_rows(rows: list[dict]) -> list[dict]:
     """One row per query of `predict`'s rows: its variables, then its best candidate's structure type, space group,
@@ -171,11 +167,11 @@ def series_rows(rows: list[dict]) -> list[dict]:
         row = {**(r.get("variables") or {}), "id": r["id"], "formula": r["formula"], "problem": r.get("problem")}
         if r["rank"] == 1:
             x = WyckoffCrystal.from_dict(r["crystal"])
-            atoms = sum(s.multiplicity * sum(s.occupancy.values()) for s in x.sites)
-            from dis_csp.crystals.symmetry import space_group
-            row.update(structure_type=structure_type(x), space_group=x.space_group, symbol=space_group(x.space_group).symbol,
+            kind, atoms = structure_type(x), sum(x.composition.values())
+            row.update(structure_type=kind, space_group=x.space_group, symbol=kind.split()[0],
                        **{k: round(v, 4) for k, v in zip(("a", "b", "c", "alpha", "beta", "gamma"), x.lattice)},
-                       volume_per_atom=round(_volume(x.lattice) / atoms, 4) if atoms else None, score=r["score"],
+                       volume_per_atom=round(Lattice.from_parameters(*x.lattice).volume / atoms, 4) if atoms else None,
+                       score=r["score"], probability=r.get("probability"), confidence=r.get("confidence"),
                        energy=(r.get("score_parts") or {}).get("energy_below_baseline"), source=r["source"])
         out.append(row)
     return out

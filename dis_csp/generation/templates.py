@@ -258,6 +258,7 @@ class Candidate:
     crystal: WyckoffCrystal
     source: str
     parts: dict
+    probability: float | None = None     # the chance that it is the structure (`predict` sets it: `dis_csp.generation.confidence`)
 
     @property
     def score(self) -> float: return float(sum(self.parts.values()))

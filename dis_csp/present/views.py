@@ -181,8 +181,11 @@ def predictions_page(rows: list[dict], title: str = "dis-csp predict", best: int
         if k == max_tables: parts.append(f"<p>{len(by_query) - k} more queries: predictions.jsonl holds them all</p>"); break
         parts.append(f"<h2>{html.escape(qid)}: {html.escape(rs[0]['formula'])}</h2>")
         if rs[0]["rank"] is None: parts.append(f"<p>no candidate: {html.escape(rs[0]['problem'])}</p>"); continue
+        if rs[0].get("confidence") == "low":
+            parts.append(f"<p style='color:#b45309'><b>low confidence</b>: {html.escape(rs[0].get('confidence_reason') or '')}</p>")
         table = pd.DataFrame([{"rank": r["rank"], "space group": r["space_group"], "formula": pretty_formula(WyckoffCrystal.from_dict(r["crystal"])),
-                               "source": r["source"], "score": r["score"], "CIF": f"<a href='{r['cif']}'>{r['cif']}</a>"} for r in rs])
+                               "source": r["source"], "score": r["score"], "probability": r.get("probability"),
+                               "CIF": f"<a href='{r['cif']}'>{r['cif']}</a>"} for r in rs])
         parts.append(table.to_html(index=False, escape=False))
         if k < max_views:
             top = [WyckoffCrystal.from_dict(r["crystal"]) for r in rs[:best]]

@@ -146,8 +146,8 @@ def _load(self: ConditioningPanel) -> Run:
     return self._run
 
 def _tell(message: W.HTML, text: str, kind: str = "info"):
-    "Show `text` in a panel's `message` widget, coloured by `kind` (info, error, ok)."
-    colour = {"info": "#333", "error": "#b00020", "ok": "#0a7d2c"}[kind]
+    "Show `text` in a panel's `message` widget, coloured by `kind` (info, error, ok, warning)."
+    colour = {"info": "#333", "error": "#b00020", "ok": "#0a7d2c", "warning": "#b45309"}[kind]
     message.value = f'<span class="dis-csp-{kind}" style="color:{colour}">{html.escape(text)}</span>'
 
 @patch
@@ -267,14 +267,19 @@ def predict(self: PredictPanel) -> None:
     except Exception as e: return _tell(self.message, f"prediction failed: {type(e).__name__}: {e}", "error")
     finally: self.button.disabled = False
     from dis_csp.crystals.symmetry import space_group
+    from dis_csp.generation.confidence import default_calibration
+    level, why = default_calibration().confidence(self.candidates)
     self.results.value = pd.DataFrame([{"rank": i + 1, "formula": pretty_formula(c.crystal),
                                         "space group": f"{c.crystal.space_group} {space_group(c.crystal.space_group).symbol}",
-                                        "disordered sites": c.crystal.n_disordered, "source": c.source, "score": f"{c.score:.2f}"}
+                                        "disordered sites": c.crystal.n_disordered, "source": c.source, "score": f"{c.score:.2f}",
+                                        "probability": f"{c.probability:.2f}"}
                                        for i, c in enumerate(self.candidates)]).to_html(index=False, border=0, escape=False)
     self.choose.options = [(f"{i + 1}: {c.crystal.space_group} {pretty_formula(c.crystal)}", i) for i, c in enumerate(self.candidates)]
     self.choose.value = 0
     self._on_choose({"new": 0})
-    _tell(self.message, f"{len(self.candidates)} candidates for {text}, best first", "ok")
+    done = f"{len(self.candidates)} candidates for {text}, best first"
+    if level == "low": _tell(self.message, f"{done}; low confidence: {why}", "warning")
+    else: _tell(self.message, f"{done}; the first is the structure with probability {self.candidates[0].probability:.2f}", "ok")
 
 @patch
 def _on_choose(self: PredictPanel, change):
