@@ -26,11 +26,13 @@ __all__ = ['matching_threshold', 'calibrate_flag_threshold', 'Run', 'tiny_demo_r
 
 # %% ../../nbs/4_generation/44_run.ipynb #c025
 def matching_threshold(H: dict, true_share: float, grid=np.arange(0.2, 0.525, 0.025)) -> float:
-    "The flag threshold of `grid` at which heads `H` decode (constrained) to `true_share` disordered crystals (ties: higher)."
+    """The flag threshold of `grid` at which heads `H` decode (constrained) to `true_share` disordered crystals (ties:
+    higher), among those that decode to a crystal at all."""
     n = len(H["space_group"])
     def share(th):
         settings = DecodeSettings(flag_threshold=float(th))
-        return np.mean([decode_heads({k: v[i] for k, v in H.items()}, settings).crystal.is_disordered for i in range(n)])
+        decoded = [decode_heads({k: v[i] for k, v in H.items()}, settings).crystal for i in range(n)]
+        return float(np.mean([x.is_disordered for x in decoded if x is not None] or [0.0]))
     gaps = [abs(share(th) - true_share) for th in grid]
     return float(np.round(grid[len(grid) - 1 - int(np.argmin(gaps[::-1]))], 4))
 
