@@ -20,6 +20,7 @@ def test_series_through_the_cli(tmp_path):
     table = list(csv.DictReader(io.StringIO((out / "series.csv").read_text())))
     assert [(t["x"], t["formula"]) for t in table] == [("0.0", "LiCoO2"), ("0.1", "LiCo0.9Ni0.1O2"), ("0.2", "LiCo0.8Ni0.2O2")]
     assert all(t["symbol"] == "R-3m" and float(t["a"]) > 2.5 and float(t["volume_per_atom"]) > 5 for t in table), table
+    assert all(0 <= float(t["probability"]) <= 1 and t["confidence"] in ("high", "low") for t in table), table
     rows = rows_of(out)
     assert {r["variables"]["x"] for r in rows} == {0.0, 0.1, 0.2} and len(rows) == 9
     page = (out / "index.html").read_text()

@@ -106,6 +106,10 @@ class Run:
         if self.data is None: raise UsageError(f"{what} needs the run's dataset, which is not here: pass --data DATASET")
         return self.data
 
+    def dataset(self, what: str = "this"):
+        "The run's featurized dataset, read once; UsageError saying `what` needs it when it is not here."
+        return self._once("dataset", lambda: load_dataset(self.need_data(what)))
+
     def __repr__(self) -> str: return f"Run({self.name!r}, data={str(self.data) if self.data else None})"
 
 # %% ../../nbs/4_generation/44_run.ipynb #c007c
@@ -114,20 +118,20 @@ def split(self: Run) -> dict[str, list[str]]:
     "The run's train / val / test ids (its split.json, or the split its configuration makes of its dataset)."
     def make():
         if not self.data: return run_split(self.path, [])
-        ds = self._once("dataset", lambda: load_dataset(self.data))
+        ds = self.dataset()
         return run_split(self.path, ds.ids, [x.id for x in ds.outside])
     return self._once("split", make)
 
 @patch(as_prop=True)
 def own_split(self: Run) -> dict[str, list[str]]:
     "The split the run was made with (its split.json), without the crystals it never saw (outside its layout, or kept since)."
-    ids = lambda: self._once("dataset", lambda: load_dataset(self.data)).ids if self.data else []
+    ids = lambda: self.dataset().ids if self.data else []
     return self._once("own_split", lambda: recorded_split(self.path, ids()))
 
 @patch
 def crystals(self: Run, split: str) -> list:
     "The run's crystals of `split` ('train', 'val', 'test') present in its dataset, those outside its layout included."
-    ds = self._once("dataset", lambda: load_dataset(self.need_data("reading the run's crystals")))
+    ds = self.dataset("reading the run's crystals")
     wanted = set(self.split[split])
     return [x for x in ds.all_crystals if x.id in wanted]
 
