@@ -14,7 +14,7 @@ from .templates import Candidate
 from .matching import crystals_match, csp_matcher
 
 class CalibrationError(DisCspError):
-    "A calibration that cannot be read or fitted; the message names the file or the reason." 
+    "A calibration that cannot be read or fitted; the message names the file or the reason."
 
 # %% auto #0
 __all__ = ['FEATURES', 'CALIBRATION_FILE', 'CalibrationError', 'candidate_features', 'Calibration', 'default_calibration',
@@ -53,11 +53,14 @@ class Calibration:
     far: float = 2.0                     # a best substitution cost above this: no known structure type fits
     report: dict = field(default_factory=dict)   # how it was fitted and how it did on the test split
 
+    def of_features(self, X: np.ndarray) -> np.ndarray:
+        "The chance of each row of `candidate_features`, in [0, 1]."
+        z = (X - np.array(self.mean)) / np.array(self.scale)
+        return 1 / (1 + np.exp(-np.clip(z @ np.array(self.coef) + self.intercept, -40, 40)))
+
     def probabilities(self, candidates: list[Candidate]) -> np.ndarray:
         "Each candidate's chance of being the structure, in [0, 1]."
-        if not candidates: return np.zeros(0)
-        z = (candidate_features(candidates) - np.array(self.mean)) / np.array(self.scale)
-        return 1 / (1 + np.exp(-np.clip(z @ np.array(self.coef) + self.intercept, -40, 40)))
+        return self.of_features(candidate_features(candidates)) if candidates else np.zeros(0)
 
     def confidence(self, candidates: list[Candidate]) -> tuple[str, str | None]:
         "('high', None) or ('low', why) for a query's ranked candidates (by their `probability`, computed here if unset)."
@@ -74,10 +77,14 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "calibration") -> "Calibration":
-        if d.get("features") != list(FEATURES) or not all(len(d.get(k, ())) == len(FEATURES) for k in ("mean", "scale", "coef")):
+        if not isinstance(d, dict) or d.get("features") != list(FEATURES) or not all(
+                isinstance(d.get(k), (list, tuple)) and len(d[k]) == len(FEATURES) for k in ("mean", "scale", "coef")):
             raise CalibrationError(f"{source}: its features are not this version's ({', '.join(FEATURES)})")
-        return cls(*(tuple(d[k]) for k in ("mean", "scale", "coef")), float(d["intercept"]), float(d.get("threshold", 0.3)),
-                   float(d.get("far", 2.0)), d.get("report", {}))
+        try:
+            return cls(*(tuple(float(v) for v in d[k]) for k in ("mean", "scale", "coef")), float(d["intercept"]),
+                       float(d.get("threshold", 0.3)), float(d.get("far", 2.0)), d.get("report", {}))
+        except (KeyError, TypeError, ValueError) as e:
+            raise CalibrationError(f"{source}: not a calibration ({type(e).__name__}: {e})") from None
 
 # %% ../../nbs/4_generation/48c_confidence.ipynb #c02b
 CALIBRATION_FILE = "calibration.json"
@@ -141,8 +148,7 @@ def calibration_report(calibration: Calibration, records: list[dict], bins: int 
     """How `calibration` does on `labelled_candidates` records (the test split): ECE over all candidates and over
     first answers, reliability tables, @1, and how often a low-confidence query's first answer is right."""
     X, y, rank = records_features(records)
-    z = (X - np.array(calibration.mean)) / np.array(calibration.scale)
-    p = 1 / (1 + np.exp(-np.clip(z @ np.array(calibration.coef) + calibration.intercept, -40, 40)))
+    p = calibration.of_features(X)
     first = rank == 1
     low = first & (p < calibration.threshold)
     return {"queries": int(first.sum()), "candidates": len(y), "ece": calibration_error(p, y, bins),
