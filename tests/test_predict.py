@@ -99,8 +99,8 @@ def test_low_confidence_says_why(tmp_path):
     assert odd["confidence"] == "low" and odd["probability"] < 0.3, odd
     assert odd["confidence_reason"].startswith(("no known structure type fits", "no_candidate")), odd["confidence_reason"]
     assert rows["NaCl"]["confidence"] == "high"
-    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["low_confidence"] + \
-        json.loads((tmp_path / "o" / "metrics.json").read_text())["problems"].get("no_candidate", 0) == 1
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert metrics["low_confidence"] + metrics["problems"].get("no_candidate", 0) == 1
     assert "low confidence" in (tmp_path / "o" / "index.html").read_text()
 
 
