@@ -23,7 +23,7 @@ def collect(a):
     from dis_csp.generation.templates import TemplatePool
     from dis_csp.generation.predict import PredictSettings, PredictError, predict
     from dis_csp.generation.benchmark import test_queries
-    from dis_csp.generation.confidence import labelled_candidates, Calibration, FEATURES
+    from dis_csp.generation.confidence import labelled_candidates
     from dis_csp.generation.matching import csp_matcher
     if a.energies: from dis_csp.physics.screen import screen_crystal
     run = Run.open(tiny_demo_run()) if getattr(a, "quick", False) else Run.open("default", collection_dataset())
@@ -40,12 +40,11 @@ def collect(a):
     small = getattr(a, "quick", False)
     settings = PredictSettings(n=a.n, routes=a.routes, latent_starts=2 if small else 6, latent_steps=10 if small else 150, seed=a.seed)
     matcher, t0, asked = csp_matcher(), time.time(), 0
-    unfitted = Calibration((0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0)   # what is fitted here is not needed
     print(f"{len(queries)} {a.split} compositions ({len(done)} done before); {len(pool.crystals)} templates; routes {a.routes}")
     with open(out, "a") as f:
         for x in queries:
             if x.id in done: continue
-            try: found = predict(Formula(x.id, crystal_fractions(x)), run, pool, settings, unfitted)
+            try: found = predict(Formula(x.id, crystal_fractions(x)), run, pool, settings)
             except PredictError: found = []
             rows = labelled_candidates(x, found, matcher) or [{"query": x.id, "rank": None, "match": False}]
             for r, c in zip(rows[:a.energies], found):               # CHGNet on one ordered cell, a few relaxation steps
