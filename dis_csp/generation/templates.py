@@ -9,6 +9,8 @@ the lattice follows the element volumes."""
 # %% ../../nbs/4_generation/48_templates.ipynb #c002
 from __future__ import annotations
 import functools, gzip, heapq, json, math
+from operator import itemgetter
+import numpy as np
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,8 +21,8 @@ from ..crystals.distributions import site_distributions
 from ..crystals.formula import Formula, crystal_fractions, mendeleev_number, capped_occupancy, with_composition, MAX_Z
 
 # %% auto #0
-__all__ = ['ANIONS', 'POOL_FILE', 'Substitutions', 'hosts', 'host_rooms', 'TemplatePool', 'default_template_pool', 'pool_with',
-           'FitWeights', 'Fit', 'fit_composition', 'substituted', 'Candidate', 'template_candidates']
+__all__ = ['ANIONS', 'POOL_FILE', 'Substitutions', 'hosts', 'host_rooms', 'TemplatePool', 'FitRows', 'default_template_pool',
+           'pool_with', 'FitWeights', 'Fit', 'fit_composition', 'substituted', 'Candidate', 'template_candidates']
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c005
 def _main_element(site: WyckoffSite) -> str: return max(site.occupancy, key=site.occupancy.get)
@@ -134,6 +136,9 @@ class TemplatePool:
         return [{**host_rooms(x, g), **host_rooms(x, e)} for x, g, e in zip(self.crystals, self.host_shares, self.element_shares)]
 
     @cached_property
+    def fit_rows(self) -> "FitRows": return FitRows.of(self)
+
+    @cached_property
     def max_atoms(self) -> int:
         "The most atom positions a crystal of the pool holds in its cell."
         return max(sum(s.multiplicity for s in x.sites) for x in self.crystals)
@@ -142,6 +147,35 @@ class TemplatePool:
         "The pool restricted to the crystals with these ids (the same substitutions)."
         keep = set(ids)
         return replace(self, crystals=[x for x in self.crystals if x.id in keep], source=f"{self.source}, {len(keep)} ids")
+
+# %% ../../nbs/4_generation/48_templates.ipynb #c009c
+@dataclass
+class FitRows:
+    """Each way a pool's crystals can take a query (their hosts grouped; and apart where they share sites) as arrays,
+    so that the lower bounds of a query's cost on every template are a few array operations."""
+    crystal: np.ndarray          # (rows,) the crystal's index in the pool
+    hosts: list                  # (rows,) each host's share of the atoms
+    host_ids: np.ndarray         # (rows, most hosts) indices into `distinct`; -1 beyond a row's hosts
+    distinct: list               # every host of the pool, once
+    atoms: np.ndarray            # (rows,) atom positions in the crystal's cell
+    space_group: np.ndarray      # (rows,)
+    alike: np.ndarray            # (rows,) equal where hosts and rooms are equal: one fit serves them all
+
+    @classmethod
+    def of(cls, pool: "TemplatePool") -> "FitRows":
+        crystal, shares, alike, ids, kinds = [], [], [], {}, {}
+        for i, (grouped, single, rooms) in enumerate(zip(pool.host_shares, pool.element_shares, pool.rooms)):
+            for hs in (grouped, single) if len(grouped) < len(single) else (grouped,):     # shared sites: as one host, and apart
+                crystal.append(i); shares.append(hs)
+                alike.append(kinds.setdefault((tuple(hs.items()), tuple(rooms.items())), len(kinds)))
+                for h in hs: ids.setdefault(h, len(ids))
+        host_ids = np.full((len(shares), max(map(len, shares), default=1)), -1)
+        for r, hs in enumerate(shares): host_ids[r, :len(hs)] = [ids[h] for h in hs]
+        crystal = np.array(crystal, int)
+        atoms = np.array([sum(s.multiplicity for s in x.sites) for x in pool.crystals], int)
+        groups = np.array([x.space_group for x in pool.crystals], int)
+        return cls(crystal, shares, host_ids, list(ids), atoms[crystal], groups[crystal], np.array(alike, int))
+
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c006b
 POOL_FILE = "template_pool.jsonl.gz"
@@ -193,15 +227,18 @@ def _host_cost(subs: Substitutions, e: str, h: frozenset) -> float:
 def _fit(query: dict, host_shares: dict, onto: tuple, cost: dict, rooms: dict | None = None) -> Fit:
     """The fit of one assignment `onto` ((element, host), ...): untaken hosts filled by splitting, shares scaled until
     the first host is full (`cost[e, h]`: the cost of e taking host h; `rooms`: what each host can hold, default its share)."""
-    to = defaultdict(list)                       # lists, not sets: the same order (and float sums) in every process
+    to = {}                                      # lists, not sets: the same order (and float sums) in every process
     for e, h in onto:
-        if h not in to[e]: to[e].append(h)
-    untaken = [h for h in host_shares if not any(h in v for v in to.values())]
+        if h not in (mine := to.setdefault(e, [])): mine.append(h)
+    taken = {h for mine in to.values() for h in mine}
+    untaken = [h for h in host_shares if h not in taken]
     for h in untaken: to[min(query, key=lambda e: cost[e, h])].append(h)
-    total = {e: sum(host_shares[g] for g in to[e]) for e in to}
-    x = {(e, h): query[e] * host_shares[h] / total[e] for e in to for h in to[e]}
-    filled, takers = Counter(), Counter()
-    for (e, h), v in x.items(): filled[h] += v; takers[h] += 1
+    x = {}
+    for e, mine in to.items():
+        total = sum(host_shares[g] for g in mine)
+        for h in mine: x[e, h] = query[e] * host_shares[h] / total
+    filled, takers = {}, {}
+    for (e, h), v in x.items(): filled[h] = filled.get(h, 0) + v; takers[h] = takers.get(h, 0) + 1
     rooms = rooms or host_shares
     scale = min(1.0, min(rooms[h] / filled[h] for h in host_shares))
     vacancy = sum(max(0.0, host_shares[h] - scale * filled[h]) for h in host_shares)
@@ -216,8 +253,8 @@ def fit_composition(query: dict, host_shares: dict, subs: Substitutions, weights
     states = [(0.0, ())]
     for e in sorted(query, key=query.get, reverse=True):
         options = sorted(host_shares, key=lambda h: cost[e, h])[:choices]
-        states = sorted(((c + query[e] * cost[e, h], onto + ((e, h),)) for c, onto in states for h in options),
-                        key=lambda s: s[0])[:beam]
+        states = sorted([(c + query[e] * cost[e, h], onto + ((e, h),)) for c, onto in states for h in options],
+                        key=itemgetter(0))[:beam]
     return min((_fit(query, host_shares, onto, cost, rooms) for _, onto in states[:fitted]), key=lambda f: f.penalty(weights))
 
 
@@ -267,22 +304,26 @@ def _key(x: WyckoffCrystal, fit: Fit) -> tuple:
     "A structure's identity: space group, and each Wyckoff site with the query elements on it."
     return (x.space_group, tuple(sorted((s.label, tuple(sorted({e for e, h, _ in fit.taken if h & set(s.occupancy)}))) for s in x.sites)))
 
-def _bound(q: dict, hs: dict, subs: Substitutions) -> float:
-    "No fit of `q` to hosts `hs` costs less: every element on the host it substitutes best."
-    return sum(v * min(_host_cost(subs, e, h) for h in hs) for e, v in q.items())
+def _bounds(q: dict, rows: FitRows, subs: Substitutions) -> np.ndarray:
+    """Per row of `rows`: no fit of `q` to its hosts costs less (every element on the host it substitutes best). Summed
+    element by element, in the order of `q`: the same floats as a sum per template."""
+    out = np.zeros(len(rows.crystal))
+    for e, v in q.items():
+        cost = np.array([_host_cost(subs, e, h) for h in rows.distinct] + [np.inf])     # -1 (no host): never the least
+        out = out + v * cost[rows.host_ids].min(axis=1)
+    return out
 
 def _fits(formula: Formula, pool: TemplatePool, space_group, max_atoms, weights, max_cost: float):
     "(bound, key, template, fit, host shares) of the templates the query fits, in order of their cost's lower bound."
-    q, subs, tried = formula.fractions, pool.substitutions, []
-    for x, grouped, single, rooms in zip(pool.crystals, pool.host_shares, pool.element_shares, pool.rooms):
-        if (space_group and x.space_group != space_group) or sum(s.multiplicity for s in x.sites) > max_atoms: continue
-        for hs in (grouped, single) if len(grouped) < len(single) else (grouped,):    # shared sites: as one host, and apart
-            if len(hs) <= len(q) and (b := _bound(q, hs, subs)) <= max_cost: tried.append((b, x, hs, rooms))
-    fits = {}                                    # templates with the same hosts and shares (one structure, many entries) fit alike
-    for b, x, hs, rooms in sorted(tried, key=lambda t: t[0]):
-        same = (tuple(hs.items()), tuple(rooms.items()) if rooms else None)
-        if same not in fits: fits[same] = fit_composition(q, hs, subs, weights, rooms=rooms)
-        yield b, _key(x, fits[same]), x, fits[same], hs
+    q, subs, rows = formula.fractions, pool.substitutions, pool.fit_rows
+    bound = _bounds(q, rows, subs)
+    ok = ((rows.host_ids >= 0).sum(axis=1) <= len(q)) & (rows.atoms <= max_atoms) & (bound <= max_cost)
+    if space_group: ok &= rows.space_group == space_group
+    tried, fits = np.flatnonzero(ok), {}         # templates with the same hosts and rooms (one structure, many entries) fit alike
+    for r in tried[np.argsort(bound[tried], kind="stable")]:
+        x, hs = pool.crystals[rows.crystal[r]], rows.hosts[r]
+        if rows.alike[r] not in fits: fits[rows.alike[r]] = fit_composition(q, hs, subs, weights, rooms=pool.rooms[rows.crystal[r]])
+        yield float(bound[r]), _key(x, fits[rows.alike[r]]), x, fits[rows.alike[r]], hs
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c020
 def template_candidates(formula: Formula, pool: TemplatePool, n: int = 20, space_group: int | None = None,
