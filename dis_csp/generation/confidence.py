@@ -69,7 +69,8 @@ class Calibration:
         best = max(self.probabilities(candidates) if None in chances else chances)
         cost = min(c.parts.get("substitution", np.inf) for c in candidates)
         if best >= self.threshold: return "high", None
-        if cost > self.far: return "low", f"no known structure type fits: the nearest template costs {cost:.1f}"
+        if cost > self.far and np.isfinite(cost): return "low", f"no known structure type fits: the nearest template costs {cost:.1f}"
+        if cost > self.far: return "low", f"no template was asked (latent route only); the best candidate's chance is {best:.2f}"
         rivals = int(candidate_features(candidates)[0, FEATURES.index("rivals")])
         return "low", f"the best candidate's chance is {best:.2f}" + (f"; {rivals} structures score within 0.5 of the best" if rivals > 1 else "")
 
