@@ -65,8 +65,7 @@ class Calibration:
     def confidence(self, candidates: list[Candidate]) -> tuple[str, str | None]:
         "('high', None) or ('low', why) for a query's ranked candidates (by their `probability`, computed here if unset)."
         if not candidates: return "low", "no candidate"
-        chances = [c.probability for c in candidates]
-        best = max(self.probabilities(candidates) if None in chances else chances)
+        best = max(self.probabilities(candidates) if any(c.probability is None for c in candidates) else [c.probability for c in candidates])
         cost = min(c.parts.get("substitution", np.inf) for c in candidates)
         if best >= self.threshold: return "high", None
         if cost > self.far and np.isfinite(cost): return "low", f"no known structure type fits: the nearest template costs {cost:.1f}"
