@@ -18,8 +18,9 @@ echo "== nbdev-test (notebooks) =="
 nb_log=$(mktemp)
 nbdev-test --n-workers 2 --do-print "${NB_FLAGS[@]}" --skip-folder-re '^([_.].*|paper|tutorials)$' 2>&1 | tee "$nb_log"
 nb_rc=${PIPESTATUS[0]}
-nb_started=$(grep -c "Starting " "$nb_log" || true)
-nb_done=$(grep -c "Completed " "$nb_log" || true)
+# -o | wc -l, not grep -c: the two workers' "Starting" lines can share a line of the log
+nb_started=$(grep -o "Starting " "$nb_log" | wc -l)
+nb_done=$(grep -o "Completed " "$nb_log" | wc -l)
 echo "notebooks: $nb_done passed, $((nb_started - nb_done)) failed"
 echo "== pytest =="
 # two workers, each test file on one of them (its module fixtures made once); the shared demo run and the featurized
