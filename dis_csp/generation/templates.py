@@ -156,6 +156,7 @@ class FitRows:
     crystal: np.ndarray          # (rows,) the crystal's index in the pool
     hosts: list                  # (rows,) each host's share of the atoms
     host_ids: np.ndarray         # (rows, most hosts) indices into `distinct`; -1 beyond a row's hosts
+    n_hosts: np.ndarray          # (rows,) how many hosts the row has
     distinct: list               # every host of the pool, once
     atoms: np.ndarray            # (rows,) atom positions in the crystal's cell
     space_group: np.ndarray      # (rows,)
@@ -174,7 +175,7 @@ class FitRows:
         crystal = np.array(crystal, int)
         atoms = np.array([sum(s.multiplicity for s in x.sites) for x in pool.crystals], int)
         groups = np.array([x.space_group for x in pool.crystals], int)
-        return cls(crystal, shares, host_ids, list(ids), atoms[crystal], groups[crystal], np.array(alike, int))
+        return cls(crystal, shares, host_ids, (host_ids >= 0).sum(axis=1), list(ids), atoms[crystal], groups[crystal], np.array(alike, int))
 
 
 # %% ../../nbs/4_generation/48_templates.ipynb #c006b
@@ -317,7 +318,7 @@ def _fits(formula: Formula, pool: TemplatePool, space_group, max_atoms, weights,
     "(bound, key, template, fit, host shares) of the templates the query fits, in order of their cost's lower bound."
     q, subs, rows = formula.fractions, pool.substitutions, pool.fit_rows
     bound = _bounds(q, rows, subs)
-    ok = ((rows.host_ids >= 0).sum(axis=1) <= len(q)) & (rows.atoms <= max_atoms) & (bound <= max_cost)
+    ok = (rows.n_hosts <= len(q)) & (rows.atoms <= max_atoms) & (bound <= max_cost)
     if space_group: ok &= rows.space_group == space_group
     tried, fits = np.flatnonzero(ok), {}         # templates with the same hosts and rooms (one structure, many entries) fit alike
     for r in tried[np.argsort(bound[tried], kind="stable")]:
